@@ -11,7 +11,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "==> creating the Python environment in $(VENV) (first run only)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)  ## generate demo extracts if none are given, load, build, summarise

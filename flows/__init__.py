@@ -1,0 +1,1 @@
+"""Prefect flows of the sales-funnel pipeline (one flow per module)."""

@@ -1,0 +1,232 @@
+"""The `funnel` command line: one entry point for generating, loading and building the warehouse."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from funnel import settings as config
+
+app = typer.Typer(
+    help="Sales-funnel data warehouse: load CRM, POS and marketing extracts into DuckDB and build the marts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# The ephemeral Prefect API's telemetry write races the first flow run on SQLite (prefect #18934).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+console = Console()
+err = Console(stderr=True)
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        help="Warehouse folder (default ./warehouse, or FUNNEL_WAREHOUSE).",
+        show_default=False,
+    ),
+]
+BatchOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--batch", help="Only these batches: YYYY-MM-DD or FROM..TO (repeatable).", show_default=False
+    ),
+]
+
+
+def _use_warehouse(warehouse: Path | None) -> str | None:
+    """Make the choice visible to every step (Prefect tasks, dbt) through the environment."""
+    if warehouse is not None:
+        os.environ["FUNNEL_WAREHOUSE"] = str(warehouse.resolve())
+    return str(warehouse.resolve()) if warehouse else None
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the batch folders into.")],
+    days: Annotated[int, typer.Option(min=1, help="Days of business to simulate.")] = 120,
+    scale: Annotated[
+        float, typer.Option(min=0.001, help="Scale factor; 1 ≈ a million receipt lines a year.")
+    ] = 0.02,
+    seed: Annotated[int, typer.Option(help="Random seed; the same arguments give the same bytes.")] = 42,
+    dirty: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of extra malformed rows to inject.")
+    ] = 0.0,
+    end_date: Annotated[str, typer.Option(help="Last business day (YYYY-MM-DD).")] = "2026-10-31",
+    batch_days: Annotated[int, typer.Option(min=1, help="Days covered by one batch folder.")] = 7,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+) -> None:
+    """Write demo or benchmark extracts in the contract's layout, deterministic for a given seed."""
+    from funnel import generate as generator
+
+    if fmt not in ("csv", "parquet"):
+        _fail(f"--format {fmt}: expected csv or parquet")
+    try:
+        last_day = date.fromisoformat(end_date)
+    except ValueError:
+        _fail(f"--end-date {end_date}: expected a date as YYYY-MM-DD")
+    with _progress() as progress:
+        bar = progress.add_task("generating", total=None)
+
+        def tick(label: str, done: int, total: int) -> None:
+            progress.update(bar, description=f"generating {label}", completed=done, total=total)
+
+        try:
+            summary = generator.generate(
+                out,
+                days=days,
+                scale=scale,
+                seed=seed,
+                end_date=last_day,
+                dirty_rate=dirty,
+                batch_days=batch_days,
+                fmt=fmt,
+                progress=tick,
+            )
+        except (FileExistsError, ValueError) as exc:
+            _fail(str(exc))
+    table = Table(title=f"{len(summary.batches)} batches written to {out}")
+    table.add_column("entity")
+    table.add_column("rows", justify="right")
+    for key, rows in sorted(summary.rows.items()):
+        table.add_row(key, f"{rows:,}")
+    console.print(table)
+    if dirty:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.dirty.items()))
+        console.print(
+            f"malformed rows injected: {sum(summary.dirty.values())} ({kinds}); see {out}/_dirty.json"
+        )
+
+
+@app.command()
+def load(
+    extracts: Annotated[Path, typer.Option("--extracts", help="Folder of dated batch folders.")],
+    warehouse: WarehouseOption = None,
+    batch: BatchOption = None,
+    force: Annotated[bool, typer.Option(help="Reload batches even when their files are unchanged.")] = False,
+) -> None:
+    """Load new or re-delivered batches into the raw schema (a Prefect flow)."""
+    from flows.ingest import ingest
+    from funnel.ingest import ContractError
+
+    warehouse_dir = _use_warehouse(warehouse)
+    try:
+        results = ingest(str(extracts.resolve()), warehouse_dir, batch, force)
+    except ContractError as exc:
+        _fail(str(exc), code=2)
+    _print_batches(results)
+
+
+@app.command()
+def run(
+    extracts: Annotated[
+        Path | None,
+        typer.Option("--extracts", help="Folder of dated batch folders (default: generated demo extracts)."),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    batch: BatchOption = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from scratch.")] = False,
+    force_reload: Annotated[bool, typer.Option(help="Reload batches even when unchanged.")] = False,
+) -> None:
+    """Run the main job end to end: load new batches, build and test the models, print a summary."""
+    from flows.pipeline import pipeline
+    from funnel.ingest import ContractError
+    from funnel.transform import DbtError
+
+    warehouse_dir = _use_warehouse(warehouse)
+    try:
+        report = pipeline(
+            str(extracts.resolve()) if extracts else None, warehouse_dir, batch, full_refresh, force_reload
+        )
+    except ContractError as exc:
+        _fail(f"the extracts break the contract: {exc}", code=2)
+    except DbtError as exc:
+        _fail(str(exc))
+    _print_batches(report.batches)
+    _print_summary(report)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def dbt(ctx: typer.Context, warehouse: WarehouseOption = None) -> None:
+    """Run any dbt command against the warehouse, e.g. `funnel dbt test --select staging`."""
+    from funnel.transform import DbtError, run_dbt
+
+    _use_warehouse(warehouse)
+    try:
+        run_dbt(list(ctx.args), config.load())
+    except DbtError as exc:
+        _fail(str(exc))
+
+
+def _print_batches(results) -> None:
+    if not results:
+        console.print("no new or changed batches to load")
+        return
+    table = Table(title="batches")
+    for column in ("batch", "status", "files", "read", "loaded", "quarantined"):
+        table.add_column(column, justify="left" if column in ("batch", "status") else "right")
+    for r in results:
+        table.add_row(
+            r.batch_id,
+            r.status,
+            str(len(r.files)),
+            f"{r.rows_read:,}",
+            f"{r.rows_loaded:,}",
+            f"{r.rows_quarantined:,}",
+        )
+    console.print(table)
+    quarantined = sum(r.rows_quarantined for r in results)
+    if quarantined:
+        console.print(
+            f"[yellow]{quarantined:,} malformed rows quarantined[/]: "
+            "select * from raw._quarantine order by batch_id, source_file, line_number"
+        )
+
+
+def _print_summary(report) -> None:
+    dbt_summary = report.dbt
+    console.print(
+        f"\n[bold green]done[/]: {dbt_summary.count('model', 'success')} models and "
+        f"{dbt_summary.count('seed', 'success')} seeds built; "
+        f"{dbt_summary.count('test', 'pass') + dbt_summary.count('unit_test', 'pass')} tests passed, "
+        f"{len(dbt_summary.warnings)} warned"
+    )
+    for warning in dbt_summary.warnings[:10]:
+        console.print(f"  [yellow]{warning}[/]")
+    console.print(f"warehouse: {report.db_path}")
+    console.print(f"extracts:  {report.extracts}")
+    console.print(
+        f"query it:  duckdb -readonly {report.db_path}  (or python: duckdb.connect(path, read_only=True))"
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,110 @@
+"""Run dbt in a subprocess against the pipeline's database and summarise what it did."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from funnel.contract import PROJECT_ROOT
+from funnel.settings import Settings
+
+
+class DbtError(RuntimeError):
+    """dbt failed; the message lists the failing nodes in words."""
+
+
+@dataclass
+class DbtSummary:
+    command: str
+    statuses: Counter = field(default_factory=Counter)  # "model:success" -> n
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    elapsed_seconds: float = 0.0
+
+    def count(self, resource: str, status: str | None = None) -> int:
+        return sum(
+            n
+            for key, n in self.statuses.items()
+            if key.split(":")[0] == resource and (status is None or key.split(":")[1] == status)
+        )
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DBT_PROFILES_DIR", str(PROJECT_ROOT))
+    env["FUNNEL_DB_PATH"] = str(settings.db_path)
+    env["FUNNEL_MEMORY_LIMIT"] = settings.memory_limit
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(
+    args: list[str],
+    settings: Settings,
+    *,
+    echo: Callable[[str], None] | None = print,
+    timeout: float | None = None,
+) -> DbtSummary:
+    """Run `dbt <args>` in the project, streaming its log lines to `echo`; raise DbtError on failure."""
+    command = [dbt_executable(), *args, "--project-dir", str(PROJECT_ROOT)]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=dbt_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    tail: list[str] = []
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            line = line.rstrip()
+            tail = (tail + [line])[-40:]
+            if echo and line:
+                echo(line)
+        code = process.wait(timeout=timeout)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    summary = read_run_results(args[0] if args else "dbt")
+    if code != 0:
+        detail = "\n".join(summary.failures) or "\n".join(tail[-15:])
+        raise DbtError(f"dbt {' '.join(args)} failed (exit code {code}):\n{detail}")
+    return summary
+
+
+def read_run_results(command: str) -> DbtSummary:
+    """Summarise target/run_results.json of the last dbt invocation."""
+    summary = DbtSummary(command)
+    path = PROJECT_ROOT / "target" / "run_results.json"
+    if not path.exists():
+        return summary
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    summary.elapsed_seconds = float(doc.get("elapsed_time") or 0.0)
+    for result in doc.get("results", []):
+        unique_id = result["unique_id"]
+        resource = unique_id.split(".")[0]
+        status = result["status"]
+        summary.statuses[f"{resource}:{status}"] += 1
+        name = unique_id.split(".", 2)[-1]
+        message = " ".join(str(result.get("message") or "").split())
+        if status in ("error", "fail", "runtime error"):
+            summary.failures.append(f"- {resource} {name}: {status}: {message}"[:500])
+        elif status == "warn":
+            summary.warnings.append(f"- {resource} {name}: {message}"[:500])
+    return summary
