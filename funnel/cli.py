@@ -170,6 +170,21 @@ def run(
     _print_summary(report)
 
 
+@app.command()
+def contract(
+    write: Annotated[bool, typer.Option("--write", help="Rewrite docs/extract-contract.md.")] = False,
+) -> None:
+    """Print the extract contract as Markdown (generated from the dbt source definitions)."""
+    from funnel.contract import CONTRACT_DOC, render_markdown
+
+    text = render_markdown()
+    if write:
+        CONTRACT_DOC.write_text(text, encoding="utf-8")
+        console.print(f"wrote {CONTRACT_DOC}")
+    else:
+        sys.stdout.write(text)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def dbt(ctx: typer.Context, warehouse: WarehouseOption = None) -> None:
     """Run any dbt command against the warehouse, e.g. `funnel dbt test --select staging`."""

@@ -109,3 +109,76 @@ def entity(system: str, name: str) -> Entity:
     except KeyError:
         known = ", ".join(sorted(entities()))
         raise KeyError(f"{system}/{name} is not in the extract contract; known entities: {known}") from None
+
+
+CONTRACT_DOC = PROJECT_ROOT / "docs" / "extract-contract.md"
+
+_DOC_INTRO = """\
+# The raw extract contract
+
+For the people and systems that produce extracts for the sales-funnel warehouse. This page is
+generated from the dbt source definitions (`models/staging/*/_*__sources.yml`) by
+`funnel contract --write`; the loader reads the same files, so the page, the loader and dbt cannot
+disagree. A test fails when this page is out of date.
+
+## Layout
+
+```
+<root>/<YYYY-MM-DD>/<system>/<entity>.csv      (or .parquet)
+<root>/<YYYY-MM-DD>/_manifest.json             (optional)
+```
+
+- One folder per extract date (the batch id). Folders whose names start with `_` or `.` are ignored;
+  any other folder that is not a valid date stops the load with a message.
+- `system` is `crm`, `pos` or `marketing`; `entity` is one of the tables below. A file of another
+  name, or a second file for the same entity in one batch, stops the load.
+- An entity with no changes in a batch may be absent.
+- CSV: UTF-8 (a byte-order mark is accepted), comma-delimited, `"` quoting, one header row.
+  Column order is free; every contract column must be present; extra columns are ignored and noted
+  in the load log. Empty means null.
+- Parquet: the same column names; values of any type that casts to the contract type.
+- Dates are ISO-8601 `YYYY-MM-DD`. Timestamps are ISO-8601 `YYYY-MM-DD HH:MM:SS` (or with `T`,
+  fractional seconds, `Z` or a `+HH:MM` offset). Naive timestamps are in the warehouse time zone
+  (`FUNNEL_TIMEZONE`, default `Europe/Budapest`); the warehouse stores UTC.
+- Decimals use a dot and no thousands separator. Booleans are `true`/`false` (also `t`/`f`,
+  `1`/`0`, `yes`/`no`, `y`/`n`).
+- `_manifest.json`, when present, lists the files and their data-row counts (header excluded):
+  `{"batch_id": "2026-01-07", "files": [{"path": "crm/leads.csv", "rows": 1234}]}`. The loader
+  verifies every count and refuses a batch whose files do not match.
+
+## Delivery semantics
+
+- **changed records** (CRM entities; POS stores, products, customers): each batch holds the records
+  created or changed since the previous extract. One record may have several versions across
+  batches; the latest `updated_at` wins (then the later batch, then the later line).
+- **append only** (POS receipts, receipt lines, store traffic; marketing spend, fx rates): each batch
+  holds the business dates it covers. Re-delivering a batch (the same folder with other files)
+  replaces the earlier delivery of that batch as a whole.
+
+## What happens to a bad row
+
+A row is quarantined, never dropped, when it has the wrong number of columns, bytes that are not
+UTF-8, a value that does not parse to its column's type, an empty required value, or the same
+primary key as an earlier row of the same file (the first one is kept). The good rows of the file
+still load. `raw._quarantine` keeps the batch, file, line, column, the raw line and the reason;
+`raw._load_log` records rows read, loaded and quarantined per file, and read = loaded +
+quarantined always holds. A missing contract column, an unknown file or folder, or a manifest
+mismatch stops the batch with a message naming the file, and nothing of that batch loads.
+
+## Entities
+"""
+
+
+def render_markdown() -> str:
+    """The contract page for extract producers, generated from the source definitions."""
+    parts = [_DOC_INTRO]
+    for entity in entities().values():
+        delivery = "changed records" if entity.delivery == "changed_records" else "append only"
+        parts.append(f"\n### `{entity.system}/{entity.name}`\n\n{entity.description}\n")
+        parts.append(f"Primary key: `{', '.join(entity.primary_key)}`. Delivery: {delivery}.\n")
+        parts.append("\n| column | type | required | description |\n|---|---|---|---|\n")
+        for column in entity.columns:
+            required = "yes" if column.required else ""
+            description = column.description.replace("|", "\\|")
+            parts.append(f"| `{column.name}` | {column.data_type} | {required} | {description} |\n")
+    return "".join(parts)

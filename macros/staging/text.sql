@@ -1,5 +1,10 @@
 {#- Small text clean-ups shared by the staging models; each returns a SQL expression. -#}
 
+{#- Free text: trimmed, null when empty. -#}
+{% macro clean_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}
+
 {#- A code value as the systems mean it: trimmed, lower case, null when empty. -#}
 {% macro normalize_code(column) -%}
     nullif(lower(trim({{ column }})), '')

@@ -1,0 +1,64 @@
+with
+
+source as (
+    select * from {{ source('marketing', 'spend') }}
+),
+
+channel_mapping as (
+    select * from {{ ref('channel_mapping') }}
+),
+
+fx_rates as (
+    select * from {{ ref('base_marketing__fx_rates') }}
+),
+
+latest_deliveries as (
+    {{ deduplicate_to_latest('source', ['spend_date', normalize_code('channel'), 'campaign_id']) }}
+),
+
+spend as (
+    select
+        campaign_id,
+        {{ normalize_code('channel') }} as source_channel,
+        {{ normalize_currency_code('currency') }} as currency_code,
+        amount as spend_amount,
+        spend_date,
+        _batch_id as source_batch_id
+    from latest_deliveries
+),
+
+spend_with_rates as (
+    {{ join_fx_rate('spend', 'fx_rates', 'spend.currency_code', 'spend.spend_date') }}
+),
+
+final as (
+    select
+        -- ids
+        spend_with_rates.campaign_id,
+
+        -- strings
+        spend_with_rates.source_channel,
+        {{ mapped_channel_attribute('spend_with_rates.source_channel', 'channel') }} as channel,
+        {{ mapped_channel_attribute('spend_with_rates.source_channel', 'channel_group') }} as channel_group,
+        spend_with_rates.currency_code,
+
+        -- numerics
+        spend_with_rates.spend_amount,
+        spend_with_rates.fx_rate_to_reporting,
+        {{ to_reporting_currency('spend_with_rates.spend_amount', 'spend_with_rates.fx_rate_to_reporting') }}
+            as spend_amount_reporting,
+
+        -- booleans
+        channel_mapping.source_channel is not null as is_channel_mapped,
+
+        -- dates
+        spend_with_rates.spend_date,
+
+        -- lineage
+        spend_with_rates.source_batch_id
+    from spend_with_rates
+    left join channel_mapping
+        on spend_with_rates.source_channel = channel_mapping.source_channel
+)
+
+select * from final

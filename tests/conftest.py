@@ -1,0 +1,52 @@
+"""Shared fixtures: a throw-away warehouse and a helper that writes batch folders by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from funnel import settings as config
+from funnel import warehouse
+
+
+@pytest.fixture
+def wh_settings(tmp_path: Path) -> config.Settings:
+    return config.Settings(
+        warehouse_dir=tmp_path / "warehouse", timezone="Europe/Budapest", memory_limit="1GB"
+    )
+
+
+@pytest.fixture
+def con(wh_settings: config.Settings):
+    connection = warehouse.connect(wh_settings)
+    warehouse.ensure_raw_schema(connection)
+    yield connection
+    connection.close()
+
+
+def write_batch(
+    root: Path, batch_id: str, files: dict[str, str | bytes], manifest: dict | None = None
+) -> Path:
+    """Write `{"crm/users.csv": text}` files into `<root>/<batch_id>/`; returns the batch folder."""
+    batch = root / batch_id
+    for relative, content in files.items():
+        path = batch / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        path.write_bytes(data)
+    if manifest is not None:
+        (batch / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return batch
+
+
+@pytest.fixture
+def batch_writer(tmp_path: Path):
+    root = tmp_path / "extracts"
+
+    def write(batch_id: str, files: dict[str, str | bytes], manifest: dict | None = None) -> Path:
+        return write_batch(root, batch_id, files, manifest)
+
+    write.root = root  # type: ignore[attr-defined]
+    return write
