@@ -9,7 +9,8 @@
     `relation`, qualified with its name.
 -#}
 {% macro join_fx_rate(relation, fx_rates, currency_code, transaction_date) -%}
-    {{ return(adapter.dispatch('join_fx_rate', 'sales_funnel')(relation, fx_rates, currency_code, transaction_date)) }}
+    {%- set implementation = adapter.dispatch('join_fx_rate', 'sales_funnel') -%}
+    {{ return(implementation(relation, fx_rates, currency_code, transaction_date)) }}
 {%- endmacro %}
 
 {#- Standard SQL (runs on Spark): each rate is valid from its rate_date until the next one. -#}

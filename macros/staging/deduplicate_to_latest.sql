@@ -8,16 +8,15 @@
     The result keeps every column of the relation plus _version_rank, which is always 1.
 -#}
 {% macro deduplicate_to_latest(relation, key_columns, version_column=none) -%}
+    {%- set order_by = [version_column ~ ' desc'] if version_column else [] -%}
+    {%- set order_by = order_by + ['_batch_id desc', '_source_line desc'] -%}
     select *
     from (
         select
             *,
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
-                order by
-                    {%- if version_column %} {{ version_column }} desc,{% endif %}
-                    _batch_id desc,
-                    _source_line desc
+                order by {{ order_by | join(', ') }}
             ) as _version_rank
         from {{ relation }}
     ) as versions_ranked

@@ -29,16 +29,24 @@
     Null when fewer than 8 digits are left: too short to be a phone number.
 -#}
 {% macro normalize_phone(column) -%}
-    {%- set country_code = var('phone_default_country_code') | string -%}
+    {%- set country_code = var('phone_default_country_code') | string | trim -%}
+    {%- if not country_code.isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "var phone_default_country_code must be digits only, got '" ~ country_code ~ "'"
+        ) }}
+    {%- endif -%}
+    {%- set country_prefix = "'" ~ country_code ~ "'" -%}
     {%- set digits = replace_pattern(column, '[^0-9]', '') -%}
+    {%- set from_second_digit = 'substr(' ~ digits ~ ', 2)' -%}
+    {%- set from_third_digit = 'substr(' ~ digits ~ ', 3)' -%}
     {%- set international -%}
         case
-            when {{ digits }} like '00%' then substr({{ digits }}, 3)
+            when {{ digits }} like '00%' then {{ from_third_digit }}
             {%- if country_code == '36' %}
-            when {{ digits }} like '06%' then {{ dbt.concat(["'36'", 'substr(' ~ digits ~ ', 3)']) }}
+            when {{ digits }} like '06%' then {{ dbt.concat(["'36'", from_third_digit]) }}
             {%- endif %}
-            when {{ digits }} like '0%' then {{ dbt.concat(["'" ~ country_code ~ "'", 'substr(' ~ digits ~ ', 2)']) }}
-            when {{ dbt.length(digits) }} = 9 then {{ dbt.concat(["'" ~ country_code ~ "'", digits]) }}
+            when {{ digits }} like '0%' then {{ dbt.concat([country_prefix, from_second_digit]) }}
+            when {{ dbt.length(digits) }} = 9 then {{ dbt.concat([country_prefix, digits]) }}
             else {{ digits }}
         end
     {%- endset -%}

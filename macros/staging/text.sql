@@ -20,15 +20,17 @@
     see it; each implementation quotes it for its engine's string literals.
 -#}
 {% macro replace_pattern(expression, pattern, replacement) -%}
-    {{ return(adapter.dispatch('replace_pattern', 'sales_funnel')(expression, pattern, replacement)) }}
+    {%- set implementation = adapter.dispatch('replace_pattern', 'sales_funnel') -%}
+    {{ return(implementation(expression, pattern, replacement)) }}
 {%- endmacro %}
 
 {#- Spark and Snowflake replace every match and read backslashes in literals as escapes. -#}
 {% macro default__replace_pattern(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, '{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }}', '{{ replacement }}')
+    {%- set quoted_pattern = pattern | replace("\\", "\\\\") | replace("'", "\\'") -%}
+    regexp_replace({{ expression }}, '{{ quoted_pattern }}', '{{ replacement }}')
 {%- endmacro %}
 
-{#- DuckDB replaces only the first match unless told 'g'; its literals keep backslashes as they are. -#}
+{#- DuckDB replaces only the first match unless told 'g'; its literals keep backslashes as is. -#}
 {% macro duckdb__replace_pattern(expression, pattern, replacement) -%}
     regexp_replace({{ expression }}, '{{ pattern | replace("'", "''") }}', '{{ replacement }}', 'g')
 {%- endmacro %}

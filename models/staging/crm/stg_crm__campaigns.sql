@@ -16,8 +16,8 @@ final as (
         -- strings
         campaigns.campaign_name,
         campaigns.source_channel,
-        {{ mapped_channel_attribute('campaigns.source_channel', 'channel') }} as channel,
-        {{ mapped_channel_attribute('campaigns.source_channel', 'channel_group') }} as channel_group,
+        {{ mapped_channel_attribute('channel', 'campaigns') }} as channel,
+        {{ mapped_channel_attribute('channel_group', 'campaigns') }} as channel_group,
         campaigns.initiative,
 
         -- booleans

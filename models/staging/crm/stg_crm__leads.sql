@@ -54,8 +54,8 @@ final as (
 
         -- strings
         leads.source_channel,
-        {{ mapped_channel_attribute('leads.source_channel', 'channel') }} as channel,
-        {{ mapped_channel_attribute('leads.source_channel', 'channel_group') }} as channel_group,
+        {{ mapped_channel_attribute('channel', 'leads') }} as channel,
+        {{ mapped_channel_attribute('channel_group', 'leads') }} as channel_group,
         -- the lead's own initiative, else its channel's default, else its campaign's
         coalesce(
             leads.stated_initiative,

@@ -28,13 +28,14 @@ opportunities as (
     from latest_versions
 ),
 
--- a closed deal converts at the rate of its closing day, an open one at the rate of its last update
+-- a closed deal converts at the rate of its closing day, an open one at the rate of the day
+-- of its latest version
 opportunities_with_rates as (
     {{ join_fx_rate(
         'opportunities',
         'fx_rates',
-        'opportunities.currency_code',
-        'cast(coalesce(opportunities.closed_at, opportunities.updated_at) as date)'
+        currency_code='opportunities.currency_code',
+        transaction_date='cast(coalesce(opportunities.closed_at, opportunities.updated_at) as date)'
     ) }}
 ),
 

@@ -6,7 +6,10 @@ source as (
 
 -- the extract has no updated_at: a stage entry delivered again keeps its latest delivery
 latest_versions as (
-    {{ deduplicate_to_latest('source', ['opportunity_id', normalize_code('stage'), 'entered_at']) }}
+    {{ deduplicate_to_latest(
+        'source',
+        key_columns=['opportunity_id', normalize_code('stage'), 'entered_at']
+    ) }}
 ),
 
 final as (

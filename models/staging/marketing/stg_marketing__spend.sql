@@ -13,7 +13,10 @@ fx_rates as (
 ),
 
 latest_deliveries as (
-    {{ deduplicate_to_latest('source', ['spend_date', normalize_code('channel'), 'campaign_id']) }}
+    {{ deduplicate_to_latest(
+        'source',
+        key_columns=['spend_date', normalize_code('channel'), 'campaign_id']
+    ) }}
 ),
 
 spend as (
@@ -28,7 +31,12 @@ spend as (
 ),
 
 spend_with_rates as (
-    {{ join_fx_rate('spend', 'fx_rates', 'spend.currency_code', 'spend.spend_date') }}
+    {{ join_fx_rate(
+        'spend',
+        'fx_rates',
+        currency_code='spend.currency_code',
+        transaction_date='spend.spend_date'
+    ) }}
 ),
 
 final as (
@@ -38,15 +46,17 @@ final as (
 
         -- strings
         spend_with_rates.source_channel,
-        {{ mapped_channel_attribute('spend_with_rates.source_channel', 'channel') }} as channel,
-        {{ mapped_channel_attribute('spend_with_rates.source_channel', 'channel_group') }} as channel_group,
+        {{ mapped_channel_attribute('channel', 'spend_with_rates') }} as channel,
+        {{ mapped_channel_attribute('channel_group', 'spend_with_rates') }} as channel_group,
         spend_with_rates.currency_code,
 
         -- numerics
         spend_with_rates.spend_amount,
         spend_with_rates.fx_rate_to_reporting,
-        {{ to_reporting_currency('spend_with_rates.spend_amount', 'spend_with_rates.fx_rate_to_reporting') }}
-            as spend_amount_reporting,
+        {{ to_reporting_currency(
+            'spend_with_rates.spend_amount',
+            'spend_with_rates.fx_rate_to_reporting'
+        ) }} as spend_amount_reporting,
 
         -- booleans
         channel_mapping.source_channel is not null as is_channel_mapped,

@@ -27,7 +27,12 @@ products as (
 
 -- a list price converts at the rate of the day it was last written
 products_with_rates as (
-    {{ join_fx_rate('products', 'fx_rates', 'products.currency_code', 'cast(products.updated_at as date)') }}
+    {{ join_fx_rate(
+        'products',
+        'fx_rates',
+        currency_code='products.currency_code',
+        transaction_date='cast(products.updated_at as date)'
+    ) }}
 ),
 
 final as (

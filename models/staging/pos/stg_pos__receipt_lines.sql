@@ -16,7 +16,8 @@ latest_deliveries as (
     {{ deduplicate_to_latest('source', ['receipt_id', 'line_number']) }}
 ),
 
--- lines carry no currency of their own: they are in their receipt's currency, at its day's rate
+-- lines carry no currency of their own: they are in their receipt's currency,
+-- converted at the rate of the receipt's day
 receipt_lines as (
     select
         latest_deliveries.receipt_id,
@@ -35,7 +36,12 @@ receipt_lines as (
 ),
 
 receipt_lines_with_rates as (
-    {{ join_fx_rate('receipt_lines', 'fx_rates', 'receipt_lines.currency_code', 'receipt_lines.receipt_date') }}
+    {{ join_fx_rate(
+        'receipt_lines',
+        'fx_rates',
+        currency_code='receipt_lines.currency_code',
+        transaction_date='receipt_lines.receipt_date'
+    ) }}
 ),
 
 final as (

@@ -9,7 +9,12 @@ fx_rates as (
 ),
 
 receipts_with_rates as (
-    {{ join_fx_rate('receipts', 'fx_rates', 'receipts.currency_code', 'cast(receipts.occurred_at as date)') }}
+    {{ join_fx_rate(
+        'receipts',
+        'fx_rates',
+        currency_code='receipts.currency_code',
+        transaction_date='cast(receipts.occurred_at as date)'
+    ) }}
 ),
 
 final as (

@@ -4,9 +4,12 @@ source as (
     select * from {{ source('marketing', 'fx_rates') }}
 ),
 
--- deduplicated on the normalised currency code, so that an as-of join finds one rate per day
+-- deduplicated on the normalised currency code, so that an as-of join finds one rate a day
 latest_deliveries as (
-    {{ deduplicate_to_latest('source', [normalize_currency_code('currency'), 'rate_date']) }}
+    {{ deduplicate_to_latest(
+        'source',
+        key_columns=[normalize_currency_code('currency'), 'rate_date']
+    ) }}
 ),
 
 fx_rates as (
@@ -28,7 +31,7 @@ final as (
 
         -- dates
         rate_date,
-        -- the rate applies until the currency's next rate: lets engines without an as-of join use ranges
+        -- a rate applies until the currency's next one: engines without an as-of join use ranges
         lead(rate_date) over (
             partition by currency_code
             order by rate_date
