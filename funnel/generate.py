@@ -21,7 +21,6 @@ import io
 import json
 import math
 import random
-import shutil
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -50,15 +49,17 @@ HOLIDAYS = {(1, 1), (3, 15), (5, 1), (8, 20), (10, 23), (11, 1), (12, 25), (12, 
 # ---------------------------------------------------------------------------------------------------
 
 HU_FAMILY = (
-    "Nagy Kovács Tóth Szabó Horváth Varga Kiss Molnár Németh Farkas Balogh Papp Takács Juhász Lakatos "
-    "Mészáros Oláh Simon Rácz Fekete Szűcs Fehér Török Gál Pintér Szilágyi Bíró Vörös Sipos Lukács "
-    "Kocsis Fülöp Halász Soós Orosz Kelemen Katona Jakab Antal Bodnár"
-).split()
+    "Nagy", "Kovács", "Tóth", "Szabó", "Horváth", "Varga", "Kiss", "Molnár", "Németh", "Farkas", "Balogh",
+    "Papp", "Takács", "Juhász", "Lakatos", "Mészáros", "Oláh", "Simon", "Rácz", "Fekete", "Szűcs",
+    "Fehér", "Török", "Gál", "Pintér", "Szilágyi", "Bíró", "Vörös", "Sipos", "Lukács", "Kocsis", "Fülöp",
+    "Halász", "Soós", "Orosz", "Kelemen", "Katona", "Jakab", "Antal", "Bodnár",
+)  # fmt: skip
 HU_GIVEN = (
-    "Anna Ödön Zsófia Gábor László István Katalin Éva Erzsébet Péter Zoltán Ágnes Júlia Dávid Bence "
-    "Levente Réka Tünde Ildikó Győző Örs Eszter Judit Tamás Attila Krisztina Noémi Ferenc Márta Áron "
-    "Csaba Dóra Emese Zsolt Szilvia Balázs Gyöngyi Orsolya Ákos Hajnalka"
-).split()
+    "Anna", "Ödön", "Zsófia", "Gábor", "László", "István", "Katalin", "Éva", "Erzsébet", "Péter",
+    "Zoltán", "Ágnes", "Júlia", "Dávid", "Bence", "Levente", "Réka", "Tünde", "Ildikó", "Győző", "Örs",
+    "Eszter", "Judit", "Tamás", "Attila", "Krisztina", "Noémi", "Ferenc", "Márta", "Áron", "Csaba",
+    "Dóra", "Emese", "Zsolt", "Szilvia", "Balázs", "Gyöngyi", "Orsolya", "Ákos", "Hajnalka",
+)  # fmt: skip
 # (name as written, family name in Latin letters, given name in Latin letters)
 CYRILLIC_NAMES = (
     ("Иванов Сергей", "ivanov", "sergey"),
@@ -82,8 +83,14 @@ PRIVATE_DOMAINS = (
     ("gmail.com", 40), ("freemail.hu", 20), ("citromail.hu", 8), ("yahoo.com", 8), ("t-online.hu", 6),
     ("outlook.com", 10), ("hotmail.com", 8),
 )  # fmt: skip
-COMPANY_KINDS = "Gasztro Bistro Hotel Étterem Kávézó Pékség Iroda Konyha Vendéglő Cukrászda Panzió Catering".split()
-COMPANY_WORDS = "Aranyhíd Napfény Duna Tisza Balaton Mátra Kossuth Platán Rózsa Hársfa Korona Alföld".split()
+COMPANY_KINDS = (
+    "Gasztro", "Bistro", "Hotel", "Étterem", "Kávézó", "Pékség", "Iroda", "Konyha", "Vendéglő",
+    "Cukrászda", "Panzió", "Catering",
+)  # fmt: skip
+COMPANY_WORDS = (
+    "Aranyhíd", "Napfény", "Duna", "Tisza", "Balaton", "Mátra", "Kossuth", "Platán", "Rózsa", "Hársfa",
+    "Korona", "Alföld",
+)  # fmt: skip
 COMPANY_FORMS = ("Kft.", "Kft.", "Bt.", "Zrt.")
 MOBILE_PREFIXES = (("20", 35), ("30", 35), ("70", 22), ("31", 4), ("50", 4))
 
@@ -213,7 +220,10 @@ TRADE_SHOWS = ("HOREXPO", "Sirha Budapest", "Otthon Expo", "Construma", "Gasztro
 BAD_DATES = ("2026-13-45", "2026-02-30", "2026-10-3X", "{d}/{m}/{y}")
 BAD_TIMESTAMPS = ("2026-13-45 10:00:00", "2026-02-30 09:15:00", "{d}/{m}/{y} 10:00", "2026-10-31 25:61:00")
 BAD_NUMBERS = ("12,50", "abc", "1.2.3", "12 500", "N/A")
-FRESH_CURRENCIES = "GBP CHF PLN CZK RON SEK NOK DKK JPY CNY CAD AUD TRY RSD BGN UAH ISK NZD SGD HKD".split()
+FRESH_CURRENCIES = (
+    "GBP", "CHF", "PLN", "CZK", "RON", "SEK", "NOK", "DKK", "JPY", "CNY", "CAD", "AUD", "TRY", "RSD",
+    "BGN", "UAH", "ISK", "NZD", "SGD", "HKD",
+)  # fmt: skip
 # A private-use character stands for the invalid bytes until the row is encoded.
 BAD_BYTES_MARK = "\ue000"
 BAD_BYTES = b"\xff\xfe"
@@ -334,9 +344,12 @@ class _People:
             name, family, given = f"{family_hu} {given_hu}", _ascii(family_hu), _ascii(given_hu)
         # The run-wide number n makes every e-mail and phone unique: names carry no digits.
         style = rng.randrange(4)
-        local = (f"{given}.{family}{n}", f"{family}.{given}{n}", f"{given[0]}{family}{n}", f"{given}{family}{n}")[
-            style
-        ]
+        local = (
+            f"{given}.{family}{n}",
+            f"{family}.{given}{n}",
+            f"{given[0]}{family}{n}",
+            f"{given}{family}{n}",
+        )[style]
         domain = f"{_slug(company)[:20]}.hu" if company else self._domains.pick(rng)
         digits = f"{(n * 7919 + 1234567) % 10_000_000:07d}"
         prefix = "1" if company and rng.random() < 0.3 else self._mobile.pick(rng)
@@ -375,7 +388,9 @@ def _write_phone(national: str, style: int) -> str:
 PHONE_STYLES = _Choice([(0, 30), (1, 25), (2, 12), (3, 8), (4, 12), (5, 8), (6, 5)])
 
 
-def _rewrite(rng: random.Random, value: str, styles: _Choice, writer: Callable[[str, int], str], canon: str) -> str:
+def _rewrite(
+    rng: random.Random, value: str, styles: _Choice, writer: Callable[[str, int], str], canon: str
+) -> str:
     """The same contact written in another style than `value` (so only normalisation matches them)."""
     for _ in range(20):
         other = writer(canon, styles.pick(rng))
@@ -516,7 +531,9 @@ class _World:
         d = start - timedelta(days=20)
         while d <= end:  # seasonal search and social campaigns
             plans.append(("google_ads", f"Google Ads – Kávéfőzők {d:%Y-%m}", d, d + timedelta(days=44)))
-            plans.append(("facebook_ads", f"Facebook – Konyhai újdonságok {d:%Y-%m}", d, d + timedelta(days=29)))
+            plans.append(
+                ("facebook_ads", f"Facebook – Konyhai újdonságok {d:%Y-%m}", d, d + timedelta(days=29))
+            )
             d += timedelta(days=60)
         month = date(start.year, start.month, 1)
         while month <= end:  # monthly newsletters and list purchases
@@ -526,7 +543,9 @@ class _World:
             month = last + timedelta(days=1)
         quarter = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
         while quarter <= end:
-            q_end = date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1) - timedelta(days=1)
+            q_end = date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1) - timedelta(
+                days=1
+            )
             label = f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
             plans.append(("telemarketing", f"Telemarketing – {label}", quarter, q_end))
             plans.append(("cold_call", f"Hideghívás – Horeca {label}", quarter, q_end))
@@ -562,8 +581,14 @@ class _World:
             opened = date(rng.randint(2008, 2023), rng.randint(1, 12), rng.randint(1, 28))
             stores.append(
                 _Store(
-                    f"S{i + 1:03d}", name, city, fmt, opened, _at(opened - timedelta(days=30), 10 * 3600),
-                    STORE_SIZE[fmt] * rng.uniform(0.8, 1.2), STORE_CONVERSION[fmt] + rng.uniform(-0.02, 0.02),
+                    f"S{i + 1:03d}",
+                    name,
+                    city,
+                    fmt,
+                    opened,
+                    _at(opened - timedelta(days=30), 10 * 3600),
+                    STORE_SIZE[fmt] * rng.uniform(0.8, 1.2),
+                    STORE_CONVERSION[fmt] + rng.uniform(-0.02, 0.02),
                 )  # fmt: skip
             )
         if n >= 4 and self.days >= 60:
@@ -590,8 +615,15 @@ class _World:
             created = _at(self.start - timedelta(days=rng.randint(30, 700)), 6 * 3600 + rng.randint(0, 3000))
             products.append(
                 _Product(
-                    f"P{i + 1:05d}", f"{code}-{1000 + i}-{rng.choice(COLORS)}", name, category, by_weight,
-                    price, popularity * rng.uniform(0.2, 1.8) / math.sqrt(price / 10000), date.min, created,
+                    f"P{i + 1:05d}",
+                    f"{code}-{1000 + i}-{rng.choice(COLORS)}",
+                    name,
+                    category,
+                    by_weight,
+                    price,
+                    popularity * rng.uniform(0.2, 1.8) / math.sqrt(price / 10000),
+                    date.min,
+                    created,
                 )  # fmt: skip
             )
         if self.days >= 30:
@@ -608,7 +640,9 @@ class _World:
     def emit(self, outbox: _Outbox) -> None:
         """Queue every version of the master records into the batches of their `updated_at`."""
         for u in self.users:
-            outbox.put("crm/users", u.hired, (u.user_id, u.name, u.team, _bool(u.outsourced), "true", _ts(u.hired)))
+            outbox.put(
+                "crm/users", u.hired, (u.user_id, u.name, u.team, _bool(u.outsourced), "true", _ts(u.hired))
+            )
             if u.left:
                 row = (u.user_id, u.name, u.team, _bool(u.outsourced), "false", _ts(u.left))
                 outbox.put("crm/users", u.left, row)
@@ -1060,7 +1094,9 @@ class _Crm:
         self._inbound_mix = _Choice(INBOUND_MIX)
         self._cities = _Choice(CITIES)
         self._spellings = {key: _Choice(spellings) for key, (spellings, _) in CHANNELS.items()}
-        self._outcomes = {name: _Choice(list(zip(CALL_OUTCOMES, w, strict=True))) for name, w in CALL_PROFILES.items()}
+        self._outcomes = {
+            name: _Choice(list(zip(CALL_OUTCOMES, w, strict=True))) for name, w in CALL_PROFILES.items()
+        }
         self._opp_reasons = _Choice(OPP_LOST_REASONS)
         self._web_hours = _Choice([(h, 1 + (h >= 18) * 1.5 + (9 <= h <= 12)) for h in range(6, 24)])
 
@@ -1128,14 +1164,23 @@ class _Crm:
         return self.rng.choice(active) if active else None
 
     def _lead(
-        self, created: datetime, key: str | None, *, campaign: _Campaign | None = None, inbound: bool | None = None,
+        self,
+        created: datetime,
+        key: str | None,
+        *,
+        campaign: _Campaign | None = None,
+        inbound: bool | None = None,
         store: _Store | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         rng = self.rng
         team, company_share, email_share, phone_share, warm_share = LEAD_PROFILE[key]
         if inbound is None:
             inbound = CHANNELS[key][1] == "inbound"
-        if campaign is None and key is not None and key not in ("web_form", "inbound_call", "walk_in", "tiktok"):
+        if (
+            campaign is None
+            and key is not None
+            and key not in ("web_form", "inbound_call", "walk_in", "tiktok")
+        ):
             campaign = self._campaign(key, created.date())
         warm = inbound or rng.random() < warm_share
         company = ""
@@ -1158,13 +1203,16 @@ class _Crm:
             awareness = "aware" if roll < 0.8 else ("" if roll < 0.95 else "unaware")
         else:
             awareness = "" if roll < 0.03 else ("aware" if warm else "unaware")
-        owner = self._pick_user(team if team != "callcenter_partner" or rng.random() < 0.8 else "inside_sales", created)
+        owner = self._pick_user(
+            team if team != "callcenter_partner" or rng.random() < 0.8 else "inside_sales", created
+        )
         self.n_lead += 1
         lead_id = f"L{self.n_lead:07d}"
+        campaign_id = campaign.campaign_id if campaign else ""
+        city = store.city if store else self._cities.pick(rng)
         fields = [
-            lead_id, _ts(created), "", channel, campaign.campaign_id if campaign else "", initiative, awareness,
-            owner.user_id, company, person.name, email, phone, store.city if store else self._cities.pick(rng),
-            "new", "",
+            lead_id, _ts(created), "", channel, campaign_id, initiative, awareness, owner.user_id, company,
+            person.name, email, phone, city, "new", "",
         ]  # fmt: skip
         lead = _Lead(lead_id, created, key, inbound, warm, owner, fields, person, store)
         self._journey(lead)
@@ -1193,16 +1241,34 @@ class _Crm:
         return lead.owner
 
     def _activity(
-        self, lead: _Lead, owner: _User, t: datetime, kind: str, direction: str, outcome: str, seconds: int | None,
-        activity_id: str | None = None, updated: datetime | None = None,
-    ) -> str:  # fmt: skip
+        self,
+        lead: _Lead,
+        owner: _User,
+        t: datetime,
+        kind: str,
+        direction: str,
+        outcome: str,
+        seconds: int | None,
+        activity_id: str | None = None,
+        updated: datetime | None = None,
+    ) -> str:
         if activity_id is None:
             self.n_activity += 1
             activity_id = f"A{self.n_activity:08d}"
         if updated is None:
             updated = t + timedelta(seconds=(seconds or 0) + self.rng.randint(5, 120))
         duration = "" if seconds is None else str(seconds)
-        row = (activity_id, lead.lead_id, owner.user_id, _ts(t), kind, direction, outcome, duration, _ts(updated))
+        row = (
+            activity_id,
+            lead.lead_id,
+            owner.user_id,
+            _ts(t),
+            kind,
+            direction,
+            outcome,
+            duration,
+            _ts(updated),
+        )
         self.outbox.put("crm/activities", updated, row)
         return activity_id
 
@@ -1228,7 +1294,9 @@ class _Crm:
         return _at(d, self.rng.randint(open_h * 3600, close_h * 3600 - 900))
 
     def _later(self, t: datetime, team: str, min_days: int, max_days: int) -> datetime:
-        return max(t + timedelta(minutes=5), self._workday_time(t.date() + timedelta(self.rng.randint(min_days, max_days)), team))
+        """A random working time `min_days`..`max_days` days after `t`, never before it."""
+        day = t.date() + timedelta(days=self.rng.randint(min_days, max_days))
+        return self._in_hours(max(t + timedelta(minutes=5), self._workday_time(day, team)), team)
 
     # -- the journey --------------------------------------------------------------------------------
 
@@ -1246,7 +1314,11 @@ class _Crm:
                 return
             profile = "inbound"
         else:
-            queue_days = rng.randint(0, 8) if lead.channel_key in ("purchased_list", "telemarketing") else rng.randint(0, 3)
+            queue_days = (
+                rng.randint(0, 8)
+                if lead.channel_key in ("purchased_list", "telemarketing")
+                else rng.randint(0, 3)
+            )
             t = self._later(lead.created, lead.owner.team, queue_days, queue_days)
             profile = "warm" if lead.warm else "cold"
         agreed = self._dial(lead, t, profile)
@@ -1344,13 +1416,25 @@ class _Crm:
         self._version(lead, agreed, "qualified")
         kind = "meeting" if team == "field_sales" else "presentation"
         when = self._later(agreed, team, 1, 10)
-        activity_id = self._activity(lead, presenter, when, kind, "outbound", "scheduled", None, updated=agreed)
+        activity_id = self._activity(
+            lead, presenter, when, kind, "outbound", "scheduled", None, updated=agreed
+        )
         roll = rng.random()
         attend = 0.7 if lead.inbound else 0.58
         if roll < attend:
             seconds = rng.randint(1800, 5400)
             done = when + timedelta(seconds=seconds)
-            self._activity(lead, presenter, when, kind, "outbound", "attended", seconds, activity_id, done + timedelta(minutes=rng.randint(1, 90)))
+            self._activity(
+                lead,
+                presenter,
+                when,
+                kind,
+                "outbound",
+                "attended",
+                seconds,
+                activity_id,
+                done + timedelta(minutes=rng.randint(1, 90)),
+            )
             if rng.random() < (0.85 if lead.inbound else 0.72):
                 self._opportunity(lead, presenter, done)
             else:
@@ -1374,12 +1458,13 @@ class _Crm:
         created = self._in_hours(after + timedelta(minutes=rng.randint(30, 4320)), owner.team)
         self.n_opp += 1
         opp = _Opp(f"OPP-{self.n_opp:06d}", lead, owner, created)
+        # Amounts in cents: HUF deals rounded to 1,000 HUF, EUR deals to 10 EUR.
         if rng.random() < 0.08:
             opp.currency = "EUR"
-            base = round(rng.lognormvariate(math.log(2200), 0.7), -1) * 100
+            base = max(20_000, round(rng.lognormvariate(math.log(2200), 0.7), -1) * 100)
         else:
-            base = round(rng.lognormvariate(math.log(850_000), 0.8), -3) * 100
-        base = max(base, 5_000_000 if opp.currency == "HUF" else 20_000)
+            base = max(5_000_000, round(rng.lognormvariate(math.log(850_000), 0.8), -3) * 100)
+        base = int(base)
         if rng.random() < 0.5:
             opp.amount = int(base * rng.uniform(0.8, 1.3)) // 100 * 100  # a first estimate
         t = created
@@ -1482,17 +1567,24 @@ class _Pos:
         new_per_day /= 1 + REPEAT_RATE * REPEAT_DECAY_DAYS
         history = int(3 * REPEAT_DECAY_DAYS)
         opened = [i for i, s in enumerate(self.stores) if s.opened < world.start]
-        first_batch_end = self.outbox.end if len(batch.batch.batch_id) == 0 else batch.batch.last
+        first_batch_end = batch.batch.last
         for _ in range(round(new_per_day * history)):
             store = rng.choice(opened)
-            signed = _at(world.start - timedelta(days=rng.randint(1, history)), rng.randint(10 * 3600, 19 * 3600))
-            row = self._new_customer(store, signed, first_batch_end, batch)
+            signed = _at(
+                world.start - timedelta(days=rng.randint(1, history)), rng.randint(10 * 3600, 19 * 3600)
+            )
+            row = self._new_customer(store, signed, first_batch_end)
             batch.write("pos/customers", row)
 
     def _new_customer(
-        self, store: int, signed: datetime, first_batch_end: date | None = None, batch: _BatchWriter | None = None,
-        email: str | None = None, phone: str | None = None, consent: bool | None = None,
-    ) -> tuple[str, ...]:  # fmt: skip
+        self,
+        store: int,
+        signed: datetime,
+        first_batch_end: date | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        consent: bool | None = None,
+    ) -> tuple[str, ...]:
         """Create a customer, queue a later consent change and schedule repeat visits; returns its row."""
         rng = self.rng
         self.n_customer += 1
@@ -1507,7 +1599,16 @@ class _Pos:
         if consent is None:
             consent = rng.random() < 0.55
         stamp = _ts(signed)
-        row = (customer_id, body + str(check), email, phone or "", self.stores[store].store_id, stamp, _bool(consent), stamp)
+        row = (
+            customer_id,
+            body + str(check),
+            email,
+            phone or "",
+            self.stores[store].store_id,
+            stamp,
+            _bool(consent),
+            stamp,
+        )
         if rng.random() < 0.05:
             changed = signed + timedelta(days=rng.randint(5, 120), seconds=rng.randint(0, 36000))
             new_row = (*row[:6], _bool(not consent), _ts(changed))
@@ -1663,7 +1764,10 @@ class _Pos:
             lines.append((self.products[product].product_id, quarters, price, discount))
             total += gross - discount
         if not lines:  # every pick was a not-yet-launched product: buy the most popular one instead
-            product = max(range(len(self.products)), key=lambda i: (self.products[i].launched <= d, self.products[i].popularity))
+            product = max(
+                range(len(self.products)),
+                key=lambda i: (self.products[i].launched <= d, self.products[i].popularity),
+            )
             lines.append((self.products[product].product_id, 4, self.prices[product], 0))
             total = self.prices[product]
         payment = str(PAYMENTS.pick(rng))
@@ -1685,7 +1789,17 @@ class _Pos:
         receipt_id = f"R{self.n_receipt:010d}"
         batch.write(
             "pos/receipts",
-            (receipt_id, store.store_id, customer_id, occurred, _money(total), "HUF", payment, "true", original_id),
+            (
+                receipt_id,
+                store.store_id,
+                customer_id,
+                occurred,
+                _money(total),
+                "HUF",
+                payment,
+                "true",
+                original_id,
+            ),
         )
         self._write_lines(batch, receipt_id, negative, 1)
 
@@ -1694,7 +1808,15 @@ class _Pos:
         for number, (product_id, quarters, price, discount) in enumerate(lines, start=first):
             amount = quarters * price // 4 - discount
             quantity = f"{quarters / 4:.3f}"
-            row = (receipt_id, str(number), product_id, quantity, _money(price), _money(discount), _money(amount))
+            row = (
+                receipt_id,
+                str(number),
+                product_id,
+                quantity,
+                _money(price),
+                _money(discount),
+                _money(amount),
+            )
             batch.write("pos/receipt_lines", row)
 
 
@@ -1839,9 +1961,3 @@ def generate(
         rows=totals,
         dirty=dict(dirty.by_kind) if dirty else dict.fromkeys(DIRTY_KINDS, 0),
     )
-
-
-def remove_partial_batches(out: Path) -> None:
-    """Delete hidden half-written batch folders left by an interrupted run."""
-    for child in out.glob(".*.partial"):
-        shutil.rmtree(child)
