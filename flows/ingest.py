@@ -25,9 +25,7 @@ def _is_transient(task, task_run, state) -> bool:
 
 
 @task(cache_policy=NO_CACHE)
-def find_batches(
-    extracts: str, warehouse_dir: str | None, selection: list[str] | None, force: bool
-) -> list[str]:
+def find_batches(extracts: str, warehouse_dir: str | None, selection: list[str] | None, force: bool) -> list[str]:
     """Batch folders to load: the selection (or all), minus those already loaded unchanged."""
     settings = config.load(warehouse_dir)
     candidates = loader.select_batches(Path(extracts), selection)

@@ -36,9 +36,7 @@ WarehouseOption = Annotated[
 ]
 BatchOption = Annotated[
     list[str] | None,
-    typer.Option(
-        "--batch", help="Only these batches: YYYY-MM-DD or FROM..TO (repeatable).", show_default=False
-    ),
+    typer.Option("--batch", help="Only these batches: YYYY-MM-DD or FROM..TO (repeatable).", show_default=False),
 ]
 
 
@@ -69,13 +67,9 @@ def _progress() -> Progress:
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the batch folders into.")],
     days: Annotated[int, typer.Option(min=1, help="Days of business to simulate.")] = 120,
-    scale: Annotated[
-        float, typer.Option(min=0.001, help="Scale factor; 1 ≈ a million receipt lines a year.")
-    ] = 0.02,
+    scale: Annotated[float, typer.Option(min=0.001, help="Scale factor; 1 ≈ a million receipt lines a year.")] = 0.02,
     seed: Annotated[int, typer.Option(help="Random seed; the same arguments give the same bytes.")] = 42,
-    dirty: Annotated[
-        float, typer.Option(min=0.0, max=0.5, help="Share of extra malformed rows to inject.")
-    ] = 0.0,
+    dirty: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of extra malformed rows to inject.")] = 0.0,
     end_date: Annotated[str, typer.Option(help="Last business day (YYYY-MM-DD).")] = "2026-10-31",
     batch_days: Annotated[int, typer.Option(min=1, help="Days covered by one batch folder.")] = 7,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
@@ -117,9 +111,7 @@ def generate(
     console.print(table)
     if dirty:
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.dirty.items()))
-        console.print(
-            f"malformed rows injected: {sum(summary.dirty.values())} ({kinds}); see {out}/_dirty.json"
-        )
+        console.print(f"malformed rows injected: {sum(summary.dirty.values())} ({kinds}); see {out}/_dirty.json")
 
 
 @app.command()
@@ -149,25 +141,123 @@ def run(
     ] = None,
     warehouse: WarehouseOption = None,
     batch: BatchOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date for lifetime metrics (YYYY-MM-DD).")] = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from scratch.")] = False,
     force_reload: Annotated[bool, typer.Option(help="Reload batches even when unchanged.")] = False,
+    keep: Annotated[int, typer.Option(min=1, help="Publications to keep for rollback.")] = 5,
+    wait: Annotated[float, typer.Option(min=0, help="Seconds to wait for a running pipeline.")] = 0.0,
 ) -> None:
-    """Run the main job end to end: load new batches, build and test the models, print a summary."""
-    from flows.pipeline import pipeline
+    """Run the main job: load, audit raw batches, build, audit marts, publish, report."""
+    from flows.pipeline import QualityGateError, pipeline
     from funnel.ingest import ContractError
+    from funnel.runlog import RunLockedError
     from funnel.transform import DbtError
 
     warehouse_dir = _use_warehouse(warehouse)
     try:
         report = pipeline(
-            str(extracts.resolve()) if extracts else None, warehouse_dir, batch, full_refresh, force_reload
+            str(extracts.resolve()) if extracts else None,
+            warehouse_dir,
+            batch,
+            as_of,
+            full_refresh,
+            force_reload,
+            keep,
+            wait,
         )
     except ContractError as exc:
         _fail(f"the extracts break the contract: {exc}", code=2)
-    except DbtError as exc:
-        _fail(str(exc))
+    except QualityGateError as exc:
+        _fail(f"{exc}\nthe previous publication is unchanged; see `funnel status`", code=3)
+    except RunLockedError as exc:
+        _fail(str(exc), code=4)
+    except (DbtError, ValueError) as exc:
+        _fail(f"{exc}\nthe previous publication is unchanged")
     _print_batches(report.batches)
     _print_summary(report)
+
+
+@app.command()
+def status(warehouse: WarehouseOption = None, runs: Annotated[int, typer.Option(min=1)] = 5) -> None:
+    """Show what is published, from which batches, and the last runs."""
+    from funnel import publish, runlog
+
+    settings = config.load(_use_warehouse(warehouse))
+    now = publish.current(settings)
+    if now is None:
+        console.print(f"nothing published yet under {settings.warehouse_dir}")
+    else:
+        console.print(f"[bold]published[/]: {now.id} (run {now.run_id}, {now.published_at})")
+        console.print(
+            f"  file: {publish.published_db(settings)}  (parquet: {publish.published_dir(settings) / 'parquet'})"
+        )
+        batches = now.batches
+        console.print(f"  batches: {len(batches)} ({batches[0]} … {batches[-1]})" if batches else "  batches: none")
+        console.print(f"  tables: {len(now.tables)}, rows: {sum(now.tables.values()):,}")
+        kept = [p.id for p in publish.history(settings)]
+        console.print(f"  kept for rollback: {', '.join(kept)}")
+    table = Table(title="last runs")
+    for column in ("run", "stage", "status", "seconds", "rows", "detail"):
+        table.add_column(column)
+    for run_info in runlog.recent_runs(settings, runs):
+        for stage in run_info["stages"]:
+            seconds = f"{stage['duration_seconds']:.1f}" if stage["duration_seconds"] is not None else ""
+            table.add_row(
+                run_info["run_id"],
+                stage["stage"],
+                stage["status"],
+                seconds,
+                "" if stage["rows"] is None else f"{stage['rows']:,}",
+                (stage["detail"] or "")[:80],
+            )
+    console.print(table)
+
+
+@app.command()
+def rollback(
+    warehouse: WarehouseOption = None,
+    to: Annotated[str | None, typer.Option("--to", help="Publication id (default: the one before).")] = None,
+) -> None:
+    """Publish an earlier kept publication again, atomically."""
+    from funnel import publish, runlog
+
+    settings = config.load(_use_warehouse(warehouse))
+    try:
+        with runlog.exclusive_run(settings):
+            restored = publish.rollback(settings, to)
+    except (publish.PublishError, runlog.RunLockedError) as exc:
+        _fail(str(exc))
+    console.print(f"published {restored.id} again (run {restored.run_id}, {restored.published_at})")
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="Schedule (cron, warehouse time zone).")] = "0 6 * * *",
+    extracts: Annotated[Path | None, typer.Option("--extracts")] = None,
+) -> None:
+    """Run the pipeline on a schedule from this process (no separate Prefect server needed)."""
+    from prefect.schedules import Cron
+
+    from flows.pipeline import pipeline
+
+    parameters = {"extracts": str(extracts.resolve())} if extracts else {}
+    pipeline.serve(
+        name="funnel-daily",
+        schedules=[Cron(cron, timezone=config.load().timezone)],
+        parameters=parameters,
+    )
+
+
+@app.command()
+def expectations(
+    write: Annotated[bool, typer.Option("--write", help="Rewrite the suites under expectations/.")] = False,
+) -> None:
+    """List (or rewrite) the Great Expectations suites built from the contract and the dbt manifest."""
+    from funnel import quality
+
+    names = quality.write_suites() if write else quality.suite_names()
+    for name in names:
+        console.print(name)
 
 
 @app.command()
@@ -223,6 +313,11 @@ def _print_batches(results) -> None:
 
 
 def _print_summary(report) -> None:
+    from funnel import quality
+
+    for audit in (report.raw_audit, report.mart_audit):
+        if audit is not None:
+            console.print(quality.summarize(audit))
     dbt_summary = report.dbt
     console.print(
         f"\n[bold green]done[/]: {dbt_summary.count('model', 'success')} models and "
@@ -232,11 +327,10 @@ def _print_summary(report) -> None:
     )
     for warning in dbt_summary.warnings[:10]:
         console.print(f"  [yellow]{warning}[/]")
-    console.print(f"warehouse: {report.db_path}")
+    console.print(f"published: {report.published_db}  ({report.publication.id if report.publication else '-'})")
+    console.print(f"build db:  {report.db_path}")
     console.print(f"extracts:  {report.extracts}")
-    console.print(
-        f"query it:  duckdb -readonly {report.db_path}  (or python: duckdb.connect(path, read_only=True))"
-    )
+    console.print(f"query it:  python -c \"import duckdb; duckdb.connect('{report.published_db}', read_only=True)\"")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -22,9 +22,7 @@ def ensure_demo_extracts(target: Path, echo: Callable[[str], None] = print) -> P
         echo(f"reusing demo extracts in {target}")
         return target
     if target.exists() and any(target.iterdir()):
-        raise FileExistsError(
-            f"{target} holds files but no finished demo generation; remove it or pass --extracts"
-        )
+        raise FileExistsError(f"{target} holds files but no finished demo generation; remove it or pass --extracts")
     echo(f"generating demo extracts in {target} ({DEMO_ARGS['days']} days, scale {DEMO_ARGS['scale']})")
     # Generate beside the target and rename at the end, so an interrupted run leaves no half folder.
     partial = target.with_name(target.name + ".partial")

@@ -26,9 +26,7 @@ class BufferedDuckDBExecutionContext(_ORIGINAL_CONTEXT):  # type: ignore[misc, v
     def post_exec(self) -> None:
         super().post_exec()
         if self.cursor is not None and self.cursor.description is not None:
-            self.cursor_fetch_strategy = FullyBufferedCursorFetchStrategy(
-                self.cursor, self.cursor.description
-            )
+            self.cursor_fetch_strategy = FullyBufferedCursorFetchStrategy(self.cursor, self.cursor.description)
 
 
 def install() -> None:

@@ -95,9 +95,7 @@ def discover_batches(root: Path) -> list[Path]:
         if child.name.startswith(("_", ".")):
             continue
         if not child.is_dir() or not contract.BATCH_ID_PATTERN.match(child.name):
-            raise ContractError(
-                f"{child}: not a batch folder; expected folders named by extract date (YYYY-MM-DD)"
-            )
+            raise ContractError(f"{child}: not a batch folder; expected folders named by extract date (YYYY-MM-DD)")
         _check_date(child.name, child)
         batches.append(child)
     return batches
@@ -204,9 +202,7 @@ def _create_landing(con: duckdb.DuckDBPyConnection, entity: contract.Entity) -> 
     )
 
 
-def _header_positions(
-    header: list[str], entity: contract.Entity, relative: str
-) -> tuple[list[int], list[str]]:
+def _header_positions(header: list[str], entity: contract.Entity, relative: str) -> tuple[list[int], list[str]]:
     """Position of each contract column in the file's header, and notes on extra columns."""
     names = [h.strip().lower() for h in header]
     missing = [c for c in entity.column_names if c not in names]
@@ -409,12 +405,10 @@ def _validate(con: duckdb.DuckDBPyConnection, entity: contract.Entity) -> None:
         con.execute(f"alter table {LANDING} add column _error struct(col varchar, kind varchar, msg varchar)")
         return
     cases = " ".join(
-        f"when {cond} then {{'col': '{col}', 'kind': '{kind}', 'msg': {msg}}}"
-        for cond, col, kind, msg in checks
+        f"when {cond} then {{'col': '{col}', 'kind': '{kind}', 'msg': {msg}}}" for cond, col, kind, msg in checks
     )
     con.execute(
-        f"create or replace temp table {LANDING} as "
-        f"select *, case {cases} else null end as _error from {LANDING}"
+        f"create or replace temp table {LANDING} as select *, case {cases} else null end as _error from {LANDING}"
     )
 
 
@@ -422,9 +416,7 @@ def _quoted(name: str) -> str:
     return f"'''' || left(\"{name}\", 60) || ''''"
 
 
-def _split(
-    con: duckdb.DuckDBPyConnection, bf: BatchFile, batch_id: str, loaded_at: datetime
-) -> tuple[int, int]:
+def _split(con: duckdb.DuckDBPyConnection, bf: BatchFile, batch_id: str, loaded_at: datetime) -> tuple[int, int]:
     """Insert sound rows into the raw table and the rest into quarantine; returns (loaded, quarantined)."""
     entity = bf.entity
     key = ", ".join(f'"{k}"' for k in entity.primary_key)
@@ -498,9 +490,7 @@ def _delete_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
         con.execute(f"delete from {contract.RAW_SCHEMA}.{table} where {column} = ?", [batch_id])
 
 
-def _record(
-    con: duckdb.DuckDBPyConnection, result: BatchResult, hashes: dict[str, str], loaded_at: datetime
-) -> None:
+def _record(con: duckdb.DuckDBPyConnection, result: BatchResult, hashes: dict[str, str], loaded_at: datetime) -> None:
     for fr in result.files:
         con.execute(
             f"insert into {contract.RAW_SCHEMA}._load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -13,9 +13,7 @@ from funnel import warehouse
 
 @pytest.fixture
 def wh_settings(tmp_path: Path) -> config.Settings:
-    return config.Settings(
-        warehouse_dir=tmp_path / "warehouse", timezone="Europe/Budapest", memory_limit="1GB"
-    )
+    return config.Settings(warehouse_dir=tmp_path / "warehouse", timezone="Europe/Budapest", memory_limit="1GB")
 
 
 @pytest.fixture
@@ -26,9 +24,7 @@ def con(wh_settings: config.Settings):
     connection.close()
 
 
-def write_batch(
-    root: Path, batch_id: str, files: dict[str, str | bytes], manifest: dict | None = None
-) -> Path:
+def write_batch(root: Path, batch_id: str, files: dict[str, str | bytes], manifest: dict | None = None) -> Path:
     """Write `{"crm/users.csv": text}` files into `<root>/<batch_id>/`; returns the batch folder."""
     batch = root / batch_id
     for relative, content in files.items():
@@ -39,6 +35,22 @@ def write_batch(
     if manifest is not None:
         (batch / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return batch
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """Generate the demo extracts and run the whole pipeline once for the session.
+
+    Returns (generator summary, pipeline report, build database path, extracts folder).
+    """
+    from flows.pipeline import pipeline
+    from funnel import demo, generate
+
+    root = tmp_path_factory.mktemp("demo")
+    extracts = root / "extracts"
+    summary = generate.generate(extracts, **demo.DEMO_ARGS)
+    report = pipeline(str(extracts), str(root / "warehouse"))
+    return summary, report, Path(report.db_path), extracts
 
 
 @pytest.fixture

@@ -18,13 +18,9 @@ def _validate(db_path):
     suite = context.suites.add(gx.ExpectationSuite(name="amounts"))
     suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(column="id"))
     # values 0, 1.5, ..., 13.5: exactly 10.5, 12 and 13.5 lie above 10
-    suite.add_expectation(
-        gx.expectations.ExpectColumnValuesToBeBetween(column="amount", min_value=0, max_value=10)
-    )
+    suite.add_expectation(gx.expectations.ExpectColumnValuesToBeBetween(column="amount", min_value=0, max_value=10))
     suite.add_expectation(gx.expectations.ExpectTableRowCountToEqual(value=10))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name="v", data=batch, suite=suite)
-    )
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name="v", data=batch, suite=suite))
     return definition.run()
 
 
@@ -41,8 +37,7 @@ def db_path(tmp_path):
 
 def _raised(result) -> bool:
     return any(
-        isinstance(info, dict) and info.get("raised_exception")
-        for info in (result.exception_info or {}).values()
+        isinstance(info, dict) and info.get("raised_exception") for info in (result.exception_info or {}).values()
     ) or bool((result.exception_info or {}).get("raised_exception"))
 
 
@@ -52,9 +47,7 @@ def test_without_the_fix_every_expectation_errors(db_path):
         results = _validate(db_path).results
     finally:
         gx_duckdb.install()
-    assert all(_raised(r) for r in results), (
-        "upstream may have fixed GX on DuckDB: funnel/gx_duckdb.py can go"
-    )
+    assert all(_raised(r) for r in results), "upstream may have fixed GX on DuckDB: funnel/gx_duckdb.py can go"
 
 
 def test_with_the_fix_expectations_compute_real_results(db_path):

@@ -12,8 +12,7 @@ from funnel import ingest
 USERS_HEADER = "user_id,full_name,team,is_outsourced,is_active,updated_at\n"
 TRAFFIC_HEADER = "store_id,traffic_date,hour,visitors\n"
 RECEIPTS_HEADER = (
-    "receipt_id,store_id,customer_id,occurred_at,total_amount,currency,payment_method,is_return,"
-    "original_receipt_id\n"
+    "receipt_id,store_id,customer_id,occurred_at,total_amount,currency,payment_method,is_return,original_receipt_id\n"
 )
 
 
@@ -64,9 +63,7 @@ def test_every_kind_of_malformed_row_is_quarantined_with_line_column_and_reason(
         ("2026-01-07/pos/store_traffic.csv", 5, "traffic_date", "bad_date"),
     ]
     reasons = dict(
-        con.execute(
-            "select line_number, reason from raw._quarantine where source_file like '%users%'"
-        ).fetchall()
+        con.execute("select line_number, reason from raw._quarantine where source_file like '%users%'").fetchall()
     )
     assert reasons[5] == (
         "column updated_at: expected an ISO-8601 timestamp (YYYY-MM-DD HH:MM:SS, optional UTC offset), "
@@ -166,9 +163,7 @@ def test_a_redelivered_batch_replaces_the_earlier_delivery_of_that_batch_only(co
     result = load(con, first_week)
 
     assert result.status == "replaced"
-    assert con.execute(
-        "select receipt_id, total_amount, _batch_id from raw.pos__receipts order by 1"
-    ).fetchall() == [
+    assert con.execute("select receipt_id, total_amount, _batch_id from raw.pos__receipts order by 1").fetchall() == [
         ("R1", Decimal("110.00"), "2026-01-07"),
         ("R2", Decimal("250.50"), "2026-01-07"),
         ("R4", Decimal("80.00"), "2026-01-14"),
@@ -214,9 +209,7 @@ def test_files_outside_the_contract_are_refused_with_the_file_named(con, batch_w
 def test_a_folder_that_is_not_a_dated_batch_is_refused(batch_writer):
     batch_writer("2026-01-07", {"crm/users.csv": USERS_HEADER})
     (batch_writer.root / "latest").mkdir()
-    with pytest.raises(
-        ingest.ContractError, match="latest: not a batch folder; expected folders named by extract"
-    ):
+    with pytest.raises(ingest.ContractError, match="latest: not a batch folder; expected folders named by extract"):
         ingest.discover_batches(batch_writer.root)
     (batch_writer.root / "latest").rmdir()
     (batch_writer.root / "2026-02-30").mkdir()
@@ -226,28 +219,18 @@ def test_a_folder_that_is_not_a_dated_batch_is_refused(batch_writer):
 
 def test_manifest_counts_are_verified(con, batch_writer):
     rows = USERS_HEADER + "U1,A,t,false,true,2026-01-01\nU2,B,t,bad,true,2026-01-01\n"
-    good = batch_writer(
-        "2026-01-07", {"crm/users.csv": rows}, {"files": [{"path": "crm/users.csv", "rows": 2}]}
-    )
+    good = batch_writer("2026-01-07", {"crm/users.csv": rows}, {"files": [{"path": "crm/users.csv", "rows": 2}]})
     load(con, good)
     assert con.execute(
         "select rows_read, rows_loaded, rows_quarantined, manifest_rows, is_reconciled from raw._load_log"
     ).fetchall() == [(2, 1, 1, 2, True)]
 
-    short = batch_writer(
-        "2026-01-14", {"crm/users.csv": rows}, {"files": [{"path": "crm/users.csv", "rows": 3}]}
-    )
-    with pytest.raises(
-        ingest.ContractError, match="crm/users.csv: the manifest lists 3 rows but the file holds 2"
-    ):
+    short = batch_writer("2026-01-14", {"crm/users.csv": rows}, {"files": [{"path": "crm/users.csv", "rows": 3}]})
+    with pytest.raises(ingest.ContractError, match="crm/users.csv: the manifest lists 3 rows but the file holds 2"):
         load(con, short)
-    assert (
-        con.execute("select count(*) from raw.crm__users where _batch_id = '2026-01-14'").fetchone()[0] == 0
-    )
+    assert con.execute("select count(*) from raw.crm__users where _batch_id = '2026-01-14'").fetchone()[0] == 0
 
-    phantom = batch_writer(
-        "2026-01-21", {"crm/users.csv": rows}, {"files": [{"path": "crm/leads.csv", "rows": 3}]}
-    )
+    phantom = batch_writer("2026-01-21", {"crm/users.csv": rows}, {"files": [{"path": "crm/leads.csv", "rows": 3}]})
     with pytest.raises(ingest.ContractError, match="lists crm/leads.csv, which the batch does not contain"):
         load(con, phantom)
 

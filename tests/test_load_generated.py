@@ -17,9 +17,7 @@ def _load_all(extracts, warehouse_dir):
     settings = config.Settings(warehouse_dir, "Europe/Budapest", "1GB")
     con = warehouse.connect(settings)
     warehouse.ensure_raw_schema(con)
-    results = [
-        ingest.load_batch(con, b, timezone=settings.timezone) for b in ingest.discover_batches(extracts)
-    ]
+    results = [ingest.load_batch(con, b, timezone=settings.timezone) for b in ingest.discover_batches(extracts)]
     return con, results
 
 
@@ -38,9 +36,7 @@ def loaded(tmp_path_factory):
 def test_quarantine_matches_what_the_generator_injected_kind_by_kind_and_file_by_file(loaded):
     root, _, (con, results) = loaded
     injected = json.loads((root / "dirty" / "_dirty.json").read_text(encoding="utf-8"))
-    found_by_kind = dict(
-        con.execute("select error_type, count(*) from raw._quarantine group by 1").fetchall()
-    )
+    found_by_kind = dict(con.execute("select error_type, count(*) from raw._quarantine group by 1").fetchall())
     assert found_by_kind == {kind: n for kind, n in injected["by_kind"].items() if n}
     assert set(found_by_kind) == {
         "column_count",
@@ -56,9 +52,7 @@ def test_quarantine_matches_what_the_generator_injected_kind_by_kind_and_file_by
     ).fetchall():
         found_by_file.setdefault(source_file, {})[kind] = n
     expected_by_file = {
-        f: {k: n for k, n in kinds.items() if n}
-        for f, kinds in injected["by_file"].items()
-        if any(kinds.values())
+        f: {k: n for k, n in kinds.items() if n} for f, kinds in injected["by_file"].items() if any(kinds.values())
     }
     assert found_by_file == expected_by_file
     assert sum(r.rows_quarantined for r in results) == injected["total"]

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from flows.ingest import ingest
-from flows.pipeline import pipeline
-from funnel import contract, demo, generate
+from funnel import contract
 
 pytestmark = [pytest.mark.prefect, pytest.mark.dbt]
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Generate the demo extracts, run the pipeline once, and keep what it reported."""
-    root = tmp_path_factory.mktemp("demo")
-    extracts = root / "extracts"
-    summary = generate.generate(extracts, **demo.DEMO_ARGS)
-    report = pipeline(str(extracts), str(root / "warehouse"))
-    return summary, report, Path(report.db_path), extracts
 
 
 def test_every_generated_row_is_loaded_and_reconciled(demo_run):

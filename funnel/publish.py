@@ -1,0 +1,204 @@
+"""Write-audit-publish: copy audited marts into a new file and swap it in atomically.
+
+Layout under the warehouse folder:
+
+    funnel.duckdb                      the build database (raw, staging, marts): the pipeline's only
+    published/funnel.duckdb            what analysts and BI open, read-only, at a stable path
+    published/parquet/<schema>/<table>.parquet   the same marts as Parquet (a symlink, swapped atomically)
+    publications/<id>/                 the last N publications, each self-contained
+    publications/<id>/publication.json what it holds and where it came from
+
+A publication is built beside the published path and renamed over it (POSIX rename is atomic), so
+a reader sees the previous publication or the new one, never a mix. A reader that has the old
+file open keeps reading it; it never blocks a run, and a run never breaks it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from funnel.settings import Settings
+
+MART_SCHEMAS = ("attraction", "conversion", "retention", "diagnostics")
+# Files written with an older storage format stay readable by BI tools on older DuckDB clients.
+STORAGE_VERSION = "v1.4.0"
+
+
+class PublishError(RuntimeError):
+    """Publishing or rolling back could not complete; the current publication is unchanged."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    id: str
+    path: Path
+    published_at: str
+    run_id: str | None
+    batches: list[str]
+    tables: dict[str, int]  # "schema.table" -> rows
+
+    @classmethod
+    def read(cls, folder: Path) -> Publication:
+        meta = json.loads((folder / "publication.json").read_text(encoding="utf-8"))
+        return cls(
+            id=meta["id"],
+            path=folder,
+            published_at=meta["published_at"],
+            run_id=meta.get("run_id"),
+            batches=meta.get("batches", []),
+            tables=meta.get("tables", {}),
+        )
+
+
+def published_dir(settings: Settings) -> Path:
+    return settings.warehouse_dir / "published"
+
+
+def published_db(settings: Settings) -> Path:
+    return published_dir(settings) / "funnel.duckdb"
+
+
+def publications_dir(settings: Settings) -> Path:
+    return settings.warehouse_dir / "publications"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _new_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def build_publication(
+    settings: Settings,
+    *,
+    run_id: str | None,
+    extra_tables: dict[str, str] | None = None,
+) -> Publication:
+    """Copy every mart table of the build database into a new, self-contained publication folder.
+
+    `extra_tables` maps "schema.table" to a query on the build database (attached as `build`), for
+    bookkeeping that readers should see, such as data-quality results.
+    """
+    folder = publications_dir(settings) / _new_id()
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir(parents=True)
+    db_file = partial / "funnel.duckdb"
+    tables: dict[str, int] = {}
+    with duckdb.connect(":memory:") as con:
+        con.execute(f"attach '{_sql_path(settings.db_path)}' as build (read_only)")
+        con.execute(f"attach '{_sql_path(db_file)}' as pub (storage_version '{STORAGE_VERSION}')")
+        found = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'build' and table_type = 'BASE TABLE' and table_schema in "
+            f"({', '.join(repr(s) for s in MART_SCHEMAS)}) order by 1, 2"
+        ).fetchall()
+        if not found:
+            raise PublishError(f"{settings.db_path} holds no mart tables to publish; did dbt build run?")
+        queries = {f"{schema}.{table}": f'select * from build."{schema}"."{table}"' for schema, table in found}
+        queries.update(extra_tables or {})
+        parquet_root = partial / "parquet"
+        for name, query in queries.items():
+            schema, table = name.split(".")
+            con.execute(f'create schema if not exists pub."{schema}"')
+            con.execute(f'create table pub."{schema}"."{table}" as {query}')
+            tables[name] = con.execute(f'select count(*) from pub."{schema}"."{table}"').fetchone()[0]
+            (parquet_root / schema).mkdir(parents=True, exist_ok=True)
+            target = _sql_path(parquet_root / schema / f"{table}.parquet")
+            con.execute(f'copy pub."{schema}"."{table}" to \'{target}\' (format parquet)')
+        batches = [r[0] for r in con.execute("select batch_id from build.raw._batches order by 1").fetchall()]
+        con.execute("checkpoint pub")
+        con.execute("detach pub")
+    meta = {
+        "id": folder.name,
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "batches": batches,
+        "tables": tables,
+        "storage_version": STORAGE_VERSION,
+    }
+    (partial / "publication.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, folder)
+    return Publication.read(folder)
+
+
+def _swap_in(settings: Settings, publication: Publication) -> None:
+    """Point the published paths at `publication`, each with one atomic rename."""
+    target = published_dir(settings)
+    target.mkdir(parents=True, exist_ok=True)
+    staged_db = target / f".funnel.duckdb.{publication.id}.tmp"
+    if staged_db.exists():
+        staged_db.unlink()
+    # A hard link shares the bytes without copying them; the publication file is never written again.
+    os.link(publication.path / "funnel.duckdb", staged_db)
+    staged_link = target / f".parquet.{publication.id}.tmp"
+    if staged_link.is_symlink() or staged_link.exists():
+        staged_link.unlink()
+    staged_link.symlink_to(os.path.relpath(publication.path / "parquet", target))
+    os.replace(staged_db, target / "funnel.duckdb")
+    os.replace(staged_link, target / "parquet")
+    (target / "CURRENT").write_text(publication.id + "\n", encoding="utf-8")
+
+
+def publish(settings: Settings, publication: Publication, keep: int = 5) -> Publication:
+    """Make `publication` the published one, then prune all but the newest `keep` publications."""
+    _swap_in(settings, publication)
+    prune(settings, keep)
+    return publication
+
+
+def current(settings: Settings) -> Publication | None:
+    marker = published_dir(settings) / "CURRENT"
+    if not marker.exists():
+        return None
+    folder = publications_dir(settings) / marker.read_text(encoding="utf-8").strip()
+    return Publication.read(folder) if folder.exists() else None
+
+
+def history(settings: Settings) -> list[Publication]:
+    """Kept publications, newest first."""
+    root = publications_dir(settings)
+    if not root.exists():
+        return []
+    folders = [p for p in root.iterdir() if p.is_dir() and (p / "publication.json").exists()]
+    return [Publication.read(p) for p in sorted(folders, key=lambda p: p.name, reverse=True)]
+
+
+def prune(settings: Settings, keep: int) -> None:
+    """Remove old publications and leftovers of interrupted runs; never the current one."""
+    now = current(settings)
+    for old in history(settings)[keep:]:
+        if now is None or old.id != now.id:
+            shutil.rmtree(old.path, ignore_errors=True)
+    root = publications_dir(settings)
+    for leftover in root.glob("*.partial") if root.exists() else []:
+        shutil.rmtree(leftover, ignore_errors=True)
+    for stale in published_dir(settings).glob(".*.tmp") if published_dir(settings).exists() else []:
+        stale.unlink(missing_ok=True)
+
+
+def rollback(settings: Settings, to: str | None = None) -> Publication:
+    """Publish an earlier kept publication again: the one before the current, or the one named."""
+    kept = history(settings)
+    now = current(settings)
+    if to is None:
+        older = [p for p in kept if now is None or p.id < now.id]
+        if not older:
+            raise PublishError("no earlier publication is kept to roll back to")
+        target = older[0]
+    else:
+        matches = [p for p in kept if p.id == to]
+        if not matches:
+            ids = ", ".join(p.id for p in kept) or "none"
+            raise PublishError(f"publication {to} is not kept; kept publications: {ids}")
+        target = matches[0]
+    _swap_in(settings, target)
+    return target

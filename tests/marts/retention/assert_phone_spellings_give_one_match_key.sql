@@ -1,0 +1,52 @@
+-- Loyalty customers are matched to CRM leads on phone_hash, which both staging models compute as
+-- hash_pii(normalize_phone(phone)). The same number written the ways people (and both systems)
+-- write it must give one match key, else a customer silently stays unmatched (a "walk-in").
+-- Fails with each spelling whose key differs from the first spelling of its number.
+
+with
+
+spellings as (
+    select 'mobile' as phone_number, '+36 30 123 4567' as spelling
+    union all select 'mobile', '06301234567'
+    union all select 'mobile', '06-30-123-4567'
+    union all select 'mobile', '0036 30 1234567'
+    union all select 'mobile', '+36301234567'
+    union all select 'mobile', '06 30 123 4567'
+    union all select 'mobile', '+36-30-1234567'
+    union all select 'mobile', '301234567'
+    union all select 'mobile', '(06 30) 123-45-67'
+    union all select 'budapest', '+36 1 234 5678'
+    union all select 'budapest', '06 1 234 5678'
+    union all select 'budapest', '0036-1-2345678'
+    union all select 'budapest', '+3612345678'
+),
+
+match_keys as (
+    select
+        phone_number,
+        spelling,
+        {{ hash_pii(normalize_phone('spelling')) }} as match_key
+    from spellings
+),
+
+reference_keys as (
+    select
+        phone_number,
+        min(match_key) as reference_key
+    from match_keys
+    group by phone_number
+),
+
+final as (
+    select
+        match_keys.phone_number,
+        match_keys.spelling,
+        match_keys.match_key
+    from match_keys
+    inner join reference_keys
+        on match_keys.phone_number = reference_keys.phone_number
+    where match_keys.match_key is null
+        or match_keys.match_key != reference_keys.reference_key
+)
+
+select * from final
