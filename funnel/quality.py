@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -560,21 +561,47 @@ def _validate_marts_here(db_path: Path) -> ValidationReport:
     return run_suites(db_path, "marts", suites)
 
 
-def write_suites(manifest_path: Path | None = None) -> list[str]:
-    """(Re)write every suite into the file data context; returns their names."""
-    context = _context()
-    names = []
-    for entity in contract.entities().values():
-        suite = build_raw_suite(entity)
-        context.suites.add_or_update(suite)
-        names.append(suite.name)
+def build_suites(manifest_path: Path | None = None) -> list:
+    """Every suite: one per raw entity, and one per mart of the dbt manifest when there is one."""
+    suites = [build_raw_suite(entity) for entity in contract.entities().values()]
     manifest_path = manifest_path or PROJECT_ROOT / "target" / "manifest.json"
     if manifest_path.exists():
         for name, spec in mart_checks_from_manifest(manifest_path).items():
-            suite = build_mart_suite(name, spec, spec["columns"])
-            context.suites.add_or_update(suite)
-            names.append(suite.name)
+            suites.append(build_mart_suite(name, spec, spec["columns"]))
+    return suites
+
+
+def suite_path(name: str) -> Path:
+    return CONTEXT_DIR / "expectations" / (name.replace(".", "/") + ".json")
+
+
+def write_suites(manifest_path: Path | None = None) -> list[str]:
+    """(Re)write every suite into the file data context, with stable ids; returns their names."""
+    context = _context()
+    names = []
+    for suite in build_suites(manifest_path):
+        context.suites.add_or_update(suite)
+        _stabilize_ids(suite_path(suite.name))
+        names.append(suite.name)
     return names
+
+
+def _stabilize_ids(path: Path) -> None:
+    """GX gives saved suites random ids; derive them from the content so that a rewrite is a no-op."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"funnel-suite:{doc['name']}"))
+    for expectation in doc.get("expectations", []):
+        body = json.dumps({k: v for k, v in expectation.items() if k != "id"}, sort_keys=True)
+        expectation["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc['name']}:{body}"))
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def expectation_signature(suite_doc: dict) -> list[tuple[str, str, str]]:
+    """What a suite checks, without ids: (type, kwargs, severity) per expectation."""
+    return sorted(
+        (e["type"], json.dumps(e.get("kwargs", {}), sort_keys=True), str(e.get("severity", "critical")))
+        for e in suite_doc.get("expectations", [])
+    )
 
 
 def suite_names() -> list[str]:
