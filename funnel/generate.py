@@ -38,8 +38,8 @@ MAX_DIRTY_RATE = 0.5
 
 # Calibration: scale 1 is about a million receipt lines a year.
 LINES_PER_DAY_AT_SCALE_1 = 2740
-OUTBOUND_LEADS_PER_WORKDAY_AT_SCALE_1 = 400
-INBOUND_LEADS_PER_DAY_AT_SCALE_1 = 24
+OUTBOUND_LEADS_PER_WORKDAY_AT_SCALE_1 = 500
+INBOUND_LEADS_PER_DAY_AT_SCALE_1 = 15.5
 
 # Shops and offices are closed on the fixed-date Hungarian public holidays.
 HOLIDAYS = {(1, 1), (3, 15), (5, 1), (8, 20), (10, 23), (11, 1), (12, 25), (12, 26)}
@@ -171,7 +171,7 @@ INBOUND_MIX = (
     ("referral", 8), ("newsletter", 7.5), ("tiktok", 0.5),
 )  # fmt: skip
 UNKNOWN_SOURCE_SHARE = 0.03
-EMPTY_INITIATIVE_SHARE = 0.05
+EMPTY_INITIATIVE_SHARE = 0.04
 
 # Per-channel lead profile: (team working it, share of companies, has e-mail, has phone, warm share)
 LEAD_PROFILE = {
@@ -188,7 +188,6 @@ LEAD_PROFILE = {
     "referral": ("field_sales", 0.4, 0.8, 0.9, 1.0),
     "newsletter": ("inside_sales", 0.15, 1.0, 0.5, 1.0),
     "tiktok": ("inside_sales", 0.05, 0.95, 0.5, 1.0),
-    None: ("inside_sales", 0.3, 0.7, 0.8, 0.5),
 }
 TEAM_HOURS = {"inside_sales": (8, 17), "field_sales": (8, 18), "callcenter_partner": (8, 20)}
 
@@ -198,11 +197,11 @@ CALL_OUTCOMES = (
 )  # fmt: skip
 # Share of dials per outcome, in CALL_OUTCOMES order.
 CALL_PROFILES = {
-    "cold_inhouse": (34, 10, 6, 3, 10, 18, 11, 5, 3.5),
-    "cold_outsourced": (38, 11, 7, 4, 10, 19, 7, 2.5, 1.8),
-    "warm": (30, 8, 3, 1, 12, 12, 18, 9, 7),
-    "inbound": (28, 5, 2, 0, 10, 7, 22, 11, 15),
-    "followup": (27, 6, 0, 1, 11, 20, 17, 8, 10),
+    "cold_inhouse": (37, 11, 7.5, 3.5, 11, 18, 7.5, 3, 1.5),
+    "cold_outsourced": (40, 11, 8, 4.5, 10, 19, 5, 1.5, 1.0),
+    "warm": (32, 9, 4, 1.5, 12, 14, 15, 7, 5.5),
+    "inbound": (30, 5, 2, 0, 11, 9, 24, 10, 9),
+    "followup": (27, 7, 0, 1, 10, 20, 19, 9, 7),
 }
 UNREACHED = {"no_answer", "busy", "voicemail"}
 CALL_ENDS_LEAD = {"invalid_number": "invalid_contact", "blocked": "do_not_call", "rejected": "not_interested"}
@@ -302,6 +301,19 @@ def _workday(d: date) -> bool:
     return d.weekday() < 5 and (d.month, d.day) not in HOLIDAYS
 
 
+def _awake(t: datetime, rng: random.Random) -> datetime:
+    """`t`, or the same morning if it falls in the night (people do not act at 0-6 h, nor in DST gaps)."""
+    if t.hour >= 6:
+        return t
+    return _at(t.date(), rng.randint(6 * 3600, 8 * 3600))
+
+
+def _round_amount(cents: float, currency: str) -> int:
+    """Deal amounts are round numbers: whole thousands of forints, whole tens of euros."""
+    step = 100_000 if currency == "HUF" else 1_000
+    return max(step, round(cents / step) * step)
+
+
 def _ascii(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
@@ -350,7 +362,8 @@ class _People:
             f"{given[0]}{family}{n}",
             f"{given}{family}{n}",
         )[style]
-        domain = f"{_slug(company)[:20]}.hu" if company else self._domains.pick(rng)
+        # Company mail domains drop the legal form: "Duna Catering Kft." -> dunacatering.hu
+        domain = f"{_slug(company.rsplit(' ', 1)[0])[:20]}.hu" if company else self._domains.pick(rng)
         digits = f"{(n * 7919 + 1234567) % 10_000_000:07d}"
         prefix = "1" if company and rng.random() < 0.3 else self._mobile.pick(rng)
         return _Person(name, f"{local}@{domain}", prefix + digits)
@@ -388,9 +401,7 @@ def _write_phone(national: str, style: int) -> str:
 PHONE_STYLES = _Choice([(0, 30), (1, 25), (2, 12), (3, 8), (4, 12), (5, 8), (6, 5)])
 
 
-def _rewrite(
-    rng: random.Random, value: str, styles: _Choice, writer: Callable[[str, int], str], canon: str
-) -> str:
+def _rewrite(rng: random.Random, value: str, styles: _Choice, writer: Callable[[str, int], str], canon: str) -> str:
     """The same contact written in another style than `value` (so only normalisation matches them)."""
     for _ in range(20):
         other = writer(canon, styles.pick(rng))
@@ -480,7 +491,7 @@ class _World:
     def __init__(self, seed: int, scale: float, start: date, end: date):
         self.rng = rng = random.Random(f"{seed}:master")
         self.start, self.end, self.scale = start, end, scale
-        self.crm_factor = scale**0.5
+        self.crm_factor = scale**0.35
         self.days = (end - start).days + 1
         self.users = self._make_users(rng)
         self.campaigns = self._make_campaigns(rng)
@@ -531,9 +542,7 @@ class _World:
         d = start - timedelta(days=20)
         while d <= end:  # seasonal search and social campaigns
             plans.append(("google_ads", f"Google Ads – Kávéfőzők {d:%Y-%m}", d, d + timedelta(days=44)))
-            plans.append(
-                ("facebook_ads", f"Facebook – Konyhai újdonságok {d:%Y-%m}", d, d + timedelta(days=29))
-            )
+            plans.append(("facebook_ads", f"Facebook – Konyhai újdonságok {d:%Y-%m}", d, d + timedelta(days=29)))
             d += timedelta(days=60)
         month = date(start.year, start.month, 1)
         while month <= end:  # monthly newsletters and list purchases
@@ -543,9 +552,7 @@ class _World:
             month = last + timedelta(days=1)
         quarter = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
         while quarter <= end:
-            q_end = date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1) - timedelta(
-                days=1
-            )
+            q_end = date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1) - timedelta(days=1)
             label = f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
             plans.append(("telemarketing", f"Telemarketing – {label}", quarter, q_end))
             plans.append(("cold_call", f"Hideghívás – Horeca {label}", quarter, q_end))
@@ -563,9 +570,7 @@ class _World:
         for i, (key, name, started, ended) in enumerate(plans, start=1):
             spellings = _Choice(CHANNELS[key][0])
             created = _at(started - timedelta(days=rng.randint(5, 20)), rng.randint(9 * 3600, 16 * 3600))
-            campaigns.append(
-                _Campaign(f"CMP-{i:04d}", name, key, str(spellings.pick(rng)), started, ended, created)
-            )
+            campaigns.append(_Campaign(f"CMP-{i:04d}", name, key, str(spellings.pick(rng)), started, ended, created))
         if self.days >= 30:
             linkedin = next(c for c in campaigns if c.channel_key == "linkedin")
             linkedin.stopped = self._day_at(0.7)
@@ -578,7 +583,7 @@ class _World:
             name, city, fmt = STORE_SITES[i % len(STORE_SITES)]
             if i >= len(STORE_SITES):
                 name = f"{name} {i // len(STORE_SITES) + 1}"
-            opened = date(rng.randint(2008, 2023), rng.randint(1, 12), rng.randint(1, 28))
+            opened = date(rng.randint(2011, 2023), rng.randint(1, 12), rng.randint(1, 28))
             stores.append(
                 _Store(
                     f"S{i + 1:03d}",
@@ -589,7 +594,7 @@ class _World:
                     _at(opened - timedelta(days=30), 10 * 3600),
                     STORE_SIZE[fmt] * rng.uniform(0.8, 1.2),
                     STORE_CONVERSION[fmt] + rng.uniform(-0.02, 0.02),
-                )  # fmt: skip
+                )
             )
         if n >= 4 and self.days >= 60:
             # A new store opens during the run; its record arrives a month before the opening.
@@ -624,25 +629,25 @@ class _World:
                     popularity * rng.uniform(0.2, 1.8) / math.sqrt(price / 10000),
                     date.min,
                     created,
-                )  # fmt: skip
+                )
             )
         if self.days >= 30:
-            for product in rng.sample(products, 3):  # launches during the run
+            launched = rng.sample(products, 3)
+            for product in launched:  # new products during the run, announced a few days ahead
                 product.launched = self._day_at(rng.uniform(0.2, 0.9))
                 product.created = _at(product.launched - timedelta(days=3), 6 * 3600)
-            for product in rng.sample(products, max(1, n // 20)):  # price changes
+            regular = [p for p in products if p not in launched]
+            for product in rng.sample(regular, max(3, n // 20)):  # price changes
                 when = _at(self._day_at(rng.uniform(0.1, 0.95)), 5 * 3600 + rng.randint(0, 3000))
                 new_price = int(product.price * rng.uniform(0.85, 1.15) // 1000) * 1000 + 990
-                if when.date() > product.launched and new_price != product.price:
+                if new_price != product.price:
                     product.price_changes.append((when, new_price))
         return products
 
     def emit(self, outbox: _Outbox) -> None:
         """Queue every version of the master records into the batches of their `updated_at`."""
         for u in self.users:
-            outbox.put(
-                "crm/users", u.hired, (u.user_id, u.name, u.team, _bool(u.outsourced), "true", _ts(u.hired))
-            )
+            outbox.put("crm/users", u.hired, (u.user_id, u.name, u.team, _bool(u.outsourced), "true", _ts(u.hired)))
             if u.left:
                 row = (u.user_id, u.name, u.team, _bool(u.outsourced), "false", _ts(u.left))
                 outbox.put("crm/users", u.left, row)
@@ -687,13 +692,18 @@ class _Batch:
 
 
 def _plan_batches(start: date, end: date, batch_days: int) -> list[_Batch]:
-    """Periods of `batch_days` ending on `end` (the first one may be shorter), oldest first."""
-    batches, last = [], end
-    while last >= start:
-        first = max(start, last - timedelta(days=batch_days - 1))
-        batches.append(_Batch(last.isoformat(), first, last))
-        last = first - timedelta(days=1)
-    return batches[::-1]
+    """Periods cut every `batch_days` days back from `end`, oldest first.
+
+    The days before the first full period go into the first batch (the initial extract), so that no
+    batch covers fewer than `batch_days` days and no batch looks like a sudden drop in volume.
+    """
+    lasts, last = [], end
+    while last - timedelta(days=batch_days - 1) >= start:
+        lasts.append(last)
+        last -= timedelta(days=batch_days)
+    lasts = lasts[::-1] or [end]
+    firsts = [start] + [d + timedelta(days=1) for d in lasts[:-1]]
+    return [_Batch(b.isoformat(), a, b) for a, b in zip(firsts, lasts, strict=True)]
 
 
 class _Outbox:
@@ -798,6 +808,7 @@ class _Dirt:
         self.run, self.file_key, self.spec = run, file_key, spec
         self.acc = 0.5  # so that the count is round(rate × rows)
         self.last: tuple[str, ...] | None = None
+        self.fresh_currencies = 0
         self.kinds = [k for k in run.kinds if self._applies(k)]
 
     def _applies(self, kind: str) -> bool:
@@ -856,20 +867,17 @@ class _Dirt:
             row[rng.choice(spec.cols(_is_number))] = rng.choice(BAD_NUMBERS)
         elif kind == "missing_required":
             plain = [i for i in spec.required if i not in spec.pk]
-            row[rng.choice(plain or [i for i in spec.required if i != spec.fresh])] = (
-                "" if run.fmt == "csv" else None
-            )
+            row[rng.choice(plain or [i for i in spec.required if i != spec.fresh])] = "" if run.fmt == "csv" else None
         return row
 
     def _freshen(self, row: list[str | None]) -> None:
         """Give the row a key that no real row has, so only its defect gets it quarantined."""
         spec, run = self.spec, self.run
         name = spec.columns[spec.fresh]
-        run.fresh_numbers[self.file_key + name] += 1
-        n = run.fresh_numbers[self.file_key + name]
-        if name == "currency":
-            row[spec.fresh] = FRESH_CURRENCIES[(n - 1) % len(FRESH_CURRENCIES)]
-        else:
+        if name == "currency":  # (rate_date, currency): a currency the file does not have on that day
+            self.fresh_currencies += 1
+            row[spec.fresh] = FRESH_CURRENCIES[(self.fresh_currencies - 1) % len(FRESH_CURRENCIES)]
+        else:  # ids: the real prefix, then an X no real id has
             prefix = "".join(c for c in (row[spec.fresh] or "") if c.isalpha())[:3] or name[:3].upper()
             run.fresh_numbers[name] += 1
             row[spec.fresh] = f"{prefix}X{run.fresh_numbers[name]:06d}"
@@ -1053,7 +1061,7 @@ class _BatchWriter:
 class _Lead:
     lead_id: str
     created: datetime
-    channel_key: str | None
+    channel_key: str
     inbound: bool
     warm: bool
     owner: _User
@@ -1094,9 +1102,7 @@ class _Crm:
         self._inbound_mix = _Choice(INBOUND_MIX)
         self._cities = _Choice(CITIES)
         self._spellings = {key: _Choice(spellings) for key, (spellings, _) in CHANNELS.items()}
-        self._outcomes = {
-            name: _Choice(list(zip(CALL_OUTCOMES, w, strict=True))) for name, w in CALL_PROFILES.items()
-        }
+        self._outcomes = {name: _Choice(list(zip(CALL_OUTCOMES, w, strict=True))) for name, w in CALL_PROFILES.items()}
         self._opp_reasons = _Choice(OPP_LOST_REASONS)
         self._web_hours = _Choice([(h, 1 + (h >= 18) * 1.5 + (9 <= h <= 12)) for h in range(6, 24)])
 
@@ -1140,8 +1146,7 @@ class _Crm:
 
     def _inbound_lead(self, d: date) -> None:
         rng = self.rng
-        unknown = rng.random() < UNKNOWN_SOURCE_SHARE
-        key = None if unknown else self._inbound_mix.pick(rng)
+        key = str(self._inbound_mix.pick(rng))
         store = None
         if key == "walk_in":
             open_stores = [s for s in self.world.stores if s.hours(d)]
@@ -1156,31 +1161,19 @@ class _Crm:
             created = _at(d, rng.randint(8 * 3600, 18 * 3600))
         else:
             created = _at(d, self._web_hours.pick(rng) * 3600 + rng.randint(0, 3599))
-        inbound = True if not unknown else rng.random() < 0.6
-        self._lead(created, key, inbound=inbound, store=store)
+        self._lead(created, key, store=store)
 
     def _campaign(self, key: str, d: date) -> _Campaign | None:
         active = [c for c in self.world.campaigns_by_channel.get(key, ()) if c.active(d)]
         return self.rng.choice(active) if active else None
 
     def _lead(
-        self,
-        created: datetime,
-        key: str | None,
-        *,
-        campaign: _Campaign | None = None,
-        inbound: bool | None = None,
-        store: _Store | None = None,
+        self, created: datetime, key: str, *, campaign: _Campaign | None = None, store: _Store | None = None
     ) -> None:
         rng = self.rng
         team, company_share, email_share, phone_share, warm_share = LEAD_PROFILE[key]
-        if inbound is None:
-            inbound = CHANNELS[key][1] == "inbound"
-        if (
-            campaign is None
-            and key is not None
-            and key not in ("web_form", "inbound_call", "walk_in", "tiktok")
-        ):
+        inbound = CHANNELS[key][1] == "inbound"
+        if campaign is None and key not in ("web_form", "inbound_call", "walk_in", "tiktok"):
             campaign = self._campaign(key, created.date())
         warm = inbound or rng.random() < warm_share
         company = ""
@@ -1193,22 +1186,20 @@ class _Crm:
         phone = _write_phone(person.phone, PHONE_STYLES.pick(rng)) if rng.random() < phone_share else ""
         if not email and not phone:
             phone = _write_phone(person.phone, PHONE_STYLES.pick(rng))
-        if key is None:
-            channel, initiative = "", ("inbound" if inbound else "outbound") if rng.random() < 0.5 else ""
-        else:
-            channel = str(self._spellings[key].pick(rng))
-            initiative = "" if rng.random() < EMPTY_INITIATIVE_SHARE else CHANNELS[key][1]
+        channel = str(self._spellings[key].pick(rng))
+        initiative = "" if rng.random() < EMPTY_INITIATIVE_SHARE else CHANNELS[key][1]
+        campaign_id = campaign.campaign_id if campaign else ""
+        if rng.random() < UNKNOWN_SOURCE_SHARE:  # the source was never recorded
+            channel = campaign_id = ""
+            initiative = CHANNELS[key][1] if rng.random() < 0.5 else ""
         roll = rng.random()
         if inbound:
             awareness = "aware" if roll < 0.8 else ("" if roll < 0.95 else "unaware")
         else:
             awareness = "" if roll < 0.03 else ("aware" if warm else "unaware")
-        owner = self._pick_user(
-            team if team != "callcenter_partner" or rng.random() < 0.8 else "inside_sales", created
-        )
+        owner = self._pick_user(team if team != "callcenter_partner" or rng.random() < 0.8 else "inside_sales", created)
         self.n_lead += 1
         lead_id = f"L{self.n_lead:07d}"
-        campaign_id = campaign.campaign_id if campaign else ""
         city = store.city if store else self._cities.pick(rng)
         fields = [
             lead_id, _ts(created), "", channel, campaign_id, initiative, awareness, owner.user_id, company,
@@ -1315,9 +1306,7 @@ class _Crm:
             profile = "inbound"
         else:
             queue_days = (
-                rng.randint(0, 8)
-                if lead.channel_key in ("purchased_list", "telemarketing")
-                else rng.randint(0, 3)
+                rng.randint(0, 8) if lead.channel_key in ("purchased_list", "telemarketing") else rng.randint(0, 3)
             )
             t = self._later(lead.created, lead.owner.team, queue_days, queue_days)
             profile = "warm" if lead.warm else "cold"
@@ -1350,7 +1339,7 @@ class _Crm:
             bounced = rng.random() < 0.07
             self._activity(lead, owner, t, "email", "outbound", "bounced" if bounced else "sent", None)
             if not bounced and rng.random() < 0.25:
-                reply = t + timedelta(minutes=rng.randint(20, 2880))
+                reply = _awake(t + timedelta(minutes=rng.randint(20, 2880)), rng)
                 self._activity(lead, owner, reply, "email", "inbound", "replied", None)
         else:
             self._activity(lead, owner, t, "message", "outbound", "sent", None)
@@ -1416,11 +1405,9 @@ class _Crm:
         self._version(lead, agreed, "qualified")
         kind = "meeting" if team == "field_sales" else "presentation"
         when = self._later(agreed, team, 1, 10)
-        activity_id = self._activity(
-            lead, presenter, when, kind, "outbound", "scheduled", None, updated=agreed
-        )
+        activity_id = self._activity(lead, presenter, when, kind, "outbound", "scheduled", None, updated=agreed)
         roll = rng.random()
-        attend = 0.7 if lead.inbound else 0.58
+        attend = 0.64 if lead.inbound else 0.58
         if roll < attend:
             seconds = rng.randint(1800, 5400)
             done = when + timedelta(seconds=seconds)
@@ -1435,7 +1422,7 @@ class _Crm:
                 activity_id,
                 done + timedelta(minutes=rng.randint(1, 90)),
             )
-            if rng.random() < (0.85 if lead.inbound else 0.72):
+            if rng.random() < (0.78 if lead.inbound else 0.72):
                 self._opportunity(lead, presenter, done)
             else:
                 self._lose(lead, self._later(done, team, 3, 14), "no_need")
@@ -1445,8 +1432,8 @@ class _Crm:
             updated = when + timedelta(minutes=rng.randint(20, 60))
         else:
             outcome, seconds = "cancelled", None
-            updated = agreed + (when - agreed) * rng.uniform(0.2, 0.95)
-            updated = updated.replace(microsecond=0)
+            updated = agreed + timedelta(seconds=int((when - agreed).total_seconds() * rng.uniform(0.2, 0.95)))
+            updated = min(self._in_hours(updated, team), when - timedelta(minutes=30))
         self._activity(lead, presenter, when, kind, "outbound", outcome, seconds, activity_id, updated)
         if attempt == 0 and rng.random() < 0.35:
             self._present(lead, self._in_hours(updated + timedelta(minutes=rng.randint(30, 2880)), team), 1)
@@ -1461,12 +1448,11 @@ class _Crm:
         # Amounts in cents: HUF deals rounded to 1,000 HUF, EUR deals to 10 EUR.
         if rng.random() < 0.08:
             opp.currency = "EUR"
-            base = max(20_000, round(rng.lognormvariate(math.log(2200), 0.7), -1) * 100)
+            base = _round_amount(rng.lognormvariate(math.log(2200), 0.7) * 100, "EUR")
         else:
-            base = max(5_000_000, round(rng.lognormvariate(math.log(850_000), 0.8), -3) * 100)
-        base = int(base)
+            base = _round_amount(rng.lognormvariate(math.log(850_000), 0.8) * 100, "HUF")
         if rng.random() < 0.5:
-            opp.amount = int(base * rng.uniform(0.8, 1.3)) // 100 * 100  # a first estimate
+            opp.amount = _round_amount(base * rng.uniform(0.8, 1.3), opp.currency)  # a first estimate
         t = created
         for stage, (low, high), p_lost in STAGE_FLOW:
             if not opp.owner.active(t):
@@ -1475,7 +1461,7 @@ class _Crm:
                 opp.amount = int(base)
                 self._activity(lead, opp.owner, t, "email", "outbound", "sent", None)
             elif stage == "negotiation":
-                opp.amount = int(base * rng.uniform(0.88, 1.0)) // 100 * 100
+                opp.amount = _round_amount(base * rng.uniform(0.88, 1.0), opp.currency)
             opp.stage = stage
             self._opp_version(opp, t)
             self.outbox.put("crm/opportunity_stage_history", t, (opp.opp_id, stage, _ts(t)))
@@ -1508,8 +1494,9 @@ class _Crm:
         """The lead joins the loyalty programme: same e-mail and phone, written differently."""
         rng = self.rng
         if store is None:
-            local = [s for s in self.world.stores if s.city == lead.fields[L_CITY]]
-            store = rng.choice(local or self.world.stores)
+            opened = [s for s in self.world.stores if s.opened <= t.date()]
+            local = [s for s in opened if s.city == lead.fields[L_CITY]]
+            store = rng.choice(local or opened)
         person = lead.person
         email = phone = ""
         if lead.fields[L_EMAIL] or rng.random() < 0.5:
@@ -1570,9 +1557,7 @@ class _Pos:
         first_batch_end = batch.batch.last
         for _ in range(round(new_per_day * history)):
             store = rng.choice(opened)
-            signed = _at(
-                world.start - timedelta(days=rng.randint(1, history)), rng.randint(10 * 3600, 19 * 3600)
-            )
+            signed = _at(world.start - timedelta(days=rng.randint(1, history)), rng.randint(10 * 3600, 19 * 3600))
             row = self._new_customer(store, signed, first_batch_end)
             batch.write("pos/customers", row)
 
@@ -1610,7 +1595,7 @@ class _Pos:
             stamp,
         )
         if rng.random() < 0.05:
-            changed = signed + timedelta(days=rng.randint(5, 120), seconds=rng.randint(0, 36000))
+            changed = _at(signed.date() + timedelta(days=rng.randint(5, 120)), rng.randint(8 * 3600, 20 * 3600))
             new_row = (*row[:6], _bool(not consent), _ts(changed))
             if first_batch_end is not None and changed.date() <= first_batch_end:
                 row = new_row  # the first extract already holds the changed version
@@ -1660,9 +1645,17 @@ class _Pos:
                 self.carry.extend(signups[index])
 
     def _store_day(
-        self, d: date, day_str: str, index: int, store: _Store, hours: range, season: float, due: list[str],
-        signups: list[tuple], batch: _BatchWriter,
-    ) -> None:  # fmt: skip
+        self,
+        d: date,
+        day_str: str,
+        index: int,
+        store: _Store,
+        hours: range,
+        season: float,
+        due: list[str],
+        signups: list[tuple],
+        batch: _BatchWriter,
+    ) -> None:
         rng = self.rng
         weights = [HOUR_WEIGHT.get(h, 0.5) for h in hours]
         scale = self.visitor_base * store.size * season / sum(weights)
@@ -1724,9 +1717,7 @@ class _Pos:
             result[i] = identity
         return result
 
-    def _sale(
-        self, batch: _BatchWriter, d: date, store: _Store, index: int, occurred: str, identity: object
-    ) -> tuple:  # fmt: skip
+    def _sale(self, batch: _BatchWriter, d: date, store: _Store, index: int, occurred: str, identity: object) -> tuple:
         rng = self.rng
         customer_id = ""
         if identity == "new":
@@ -1749,7 +1740,11 @@ class _Pos:
         chosen: set[int] = set()
         for _ in range(LINES_PER_RECEIPT.pick(rng)):
             product = self.product_choice.pick(rng)
-            if product in chosen or self.products[product].launched > d:
+            for _retry in range(3):
+                if product not in chosen and self.products[product].launched <= d:
+                    break
+                product = self.product_choice.pick(rng)
+            else:
                 continue
             chosen.add(product)
             price = self.prices[product]
@@ -1853,9 +1848,9 @@ class _Marketing:
         rng, budget = self.rng, self.budget
         key = camp.channel_key
         if key == "google_ads":
-            return round(rng.uniform(40_000, 80_000) * budget * 100), "HUF"
+            return round(rng.uniform(20_000, 40_000) * budget * 100), "HUF"
         if key == "facebook_ads":
-            return round(rng.uniform(80, 140) * budget * 100), "EUR"
+            return round(rng.uniform(30, 60) * budget * 100), "EUR"
         if key == "newsletter" and d.weekday() == 1:
             return round(rng.uniform(60_000, 120_000) * budget * 100), "HUF"
         if key == "trade_show" and d == camp.started:

@@ -1,0 +1,583 @@
+"""The demo/benchmark generator: layout, determinism, types, business realism and dirty rows.
+
+Every value is checked by re-reading the written files (csv module, duckdb), never by asking the
+generator what it meant to write.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from funnel import contract
+from funnel.generate import DIRTY_KINDS, GenerateSummary, generate
+
+END = date(2026, 10, 31)  # the last Sunday of October (DST ends) lies inside every window below
+SMALL = {"days": 30, "scale": 0.01, "seed": 7, "end_date": END}
+LONG = {"days": 150, "scale": 0.005, "seed": 42, "end_date": END}
+ENTITIES = contract.entities()
+INBOUND_CHANNELS = {
+    "website form", "web form", "inbound call", "walk-in", "google ads", "google / cpc", "facebook ads",
+    "fb", "referral", "email newsletter", "tiktok creator",
+}  # fmt: skip
+SPELLINGS = {
+    "Cold Call", "cold call", "Telemarketing", "Purchased List", "LinkedIn Outreach", "Trade Show",
+    "Website Form", "web form", "Inbound Call", "Walk-in", "Google Ads", "google / cpc", "Facebook Ads", "fb",
+    "Referral", "Email Newsletter", "TikTok Creator",
+}  # fmt: skip
+JUNK = {"no_answer", "busy", "invalid_number", "blocked", "voicemail"}
+# The column that puts a record into a batch (updated_at for the rest); receipt lines follow their receipt.
+DATE_OF = {
+    "opportunity_stage_history": "entered_at", "receipts": "occurred_at", "receipt_lines": None,
+    "store_traffic": "traffic_date", "spend": "spend_date", "fx_rates": "rate_date",
+}  # fmt: skip
+
+
+# -- reading the files back -------------------------------------------------------------------------------
+
+
+def batch_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir())
+
+
+def data_files(root: Path, ext: str = "csv") -> list[Path]:
+    return sorted(root.glob(f"*/*/*.{ext}"))
+
+
+def entity_of(path: Path) -> contract.Entity:
+    return ENTITIES[f"{path.parent.name}/{path.stem}"]
+
+
+def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def records(root: Path, key: str) -> list[dict[str, str]]:
+    """Every row of one entity across all batches, with the batch id under `_batch`."""
+    out = []
+    for batch in batch_dirs(root):
+        path = batch / f"{key}.csv"
+        if path.exists():
+            header, rows = read_csv(path)
+            out.extend({**dict(zip(header, row, strict=True)), "_batch": batch.name} for row in rows)
+    return out
+
+
+def latest(rows: list[dict[str, str]], key: str) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for row in rows:  # batches are in order, so a tie on updated_at goes to the later batch
+        if row[key] not in found or row["updated_at"] >= found[row[key]]["updated_at"]:
+            found[row[key]] = row
+    return found
+
+
+DECIMAL = re.compile(r"^-?\d+(\.(\d+))?$")
+
+
+def value_ok(value: str, data_type: str) -> bool:
+    """Does a non-empty value parse to the contract type (the strict format the contract asks for)?"""
+    if data_type == "varchar":
+        return True
+    if data_type == "integer":
+        return re.fullmatch(r"-?\d+", value) is not None
+    if data_type == "boolean":
+        return value in ("true", "false")
+    if data_type == "date":
+        return _parses(value, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}")
+    if data_type == "timestamp":
+        return _parses(value, "%Y-%m-%d %H:%M:%S", r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+    precision, scale = (int(x) for x in data_type[8:-1].split(","))
+    match = DECIMAL.fullmatch(value)
+    if match is None:
+        return False
+    digits = value.lstrip("-").replace(".", "")
+    return len(match.group(2) or "") <= scale and len(digits.lstrip("0")) <= precision
+
+
+def _parses(value: str, fmt: str, pattern: str) -> bool:
+    if re.fullmatch(pattern, value) is None:
+        return False
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def classify(path: Path) -> tuple[list[tuple[bytes, str | None]], Counter]:
+    """Each data line of a CSV with the defect found in it (None when clean), and counts per defect."""
+    entity = entity_of(path)
+    types = [c.data_type for c in entity.columns]
+    required = [c.required for c in entity.columns]
+    pk = [entity.column_names.index(c) for c in entity.primary_key]
+    lines = path.read_bytes().split(b"\n")
+    assert lines[-1] == b"", f"{path} must end with a newline"
+    header = next(csv.reader([lines[0].decode("utf-8")]))
+    assert header == entity.column_names
+    seen: set[tuple[str, ...]] = set()
+    result, counts = [], Counter()
+    for raw in lines[1:-1]:
+        defect = _defect(raw, types, required, pk, seen)
+        result.append((raw, defect))
+        if defect:
+            counts[defect] += 1
+    return result, counts
+
+
+def _defect(raw: bytes, types: list[str], required: list[bool], pk: list[int], seen: set) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "bad_encoding"
+    fields = next(csv.reader([text]))
+    if len(fields) != len(types):
+        return "column_count"
+    for value, data_type, needed in zip(fields, types, required, strict=True):
+        if value == "":
+            if needed:
+                return "missing_required"
+        elif not value_ok(value, data_type):
+            return "bad_date" if data_type in ("date", "timestamp") else "bad_number"
+    key = tuple(fields[i] for i in pk)
+    if key in seen:
+        return "duplicate_key"
+    seen.add(key)
+    return None
+
+
+def norm_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def norm_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    for prefix in ("0036", "36", "06"):
+        if digits.startswith(prefix):
+            return digits[len(prefix) :]
+    return digits
+
+
+# -- runs -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("generate")
+
+
+@pytest.fixture(scope="module")
+def small_run(runs: Path) -> tuple[GenerateSummary, list[tuple[str, int, int]]]:
+    ticks: list[tuple[str, int, int]] = []
+    summary = generate(runs / "small", **SMALL, progress=lambda *a: ticks.append(a))
+    return summary, ticks
+
+
+@pytest.fixture(scope="module")
+def small(small_run) -> Path:
+    return small_run[0].out
+
+
+@pytest.fixture(scope="module")
+def long_run(runs: Path) -> Path:
+    generate(runs / "long", **LONG)
+    return runs / "long"
+
+
+@pytest.fixture(scope="module")
+def dirty(runs: Path) -> Path:
+    generate(runs / "dirty", **SMALL, dirty_rate=0.03)
+    return runs / "dirty"
+
+
+@pytest.fixture(scope="module")
+def long_db(long_run: Path):
+    con = duckdb.connect()
+    for key in ENTITIES:
+        table = key.replace("/", "_")
+        con.execute(
+            f"create view {table} as select * from read_csv('{long_run}/*/{key}.csv', header = true, "
+            "all_varchar = true, filename = true)"
+        )
+    yield con
+    con.close()
+
+
+# -- layout, determinism, contract ----------------------------------------------------------------------
+
+
+def test_batches_are_cut_every_batch_days_and_named_by_their_last_day(small: Path, small_run):
+    summary, ticks = small_run
+    names = [p.name for p in batch_dirs(small)]
+    assert names == summary.batches
+    assert names[-1] == END.isoformat()
+    days = [date.fromisoformat(n) for n in names]
+    assert all(b - a == timedelta(days=7) for a, b in zip(days, days[1:], strict=False))
+    # The days before the first full week go into the first batch, the initial extract.
+    first_day = END - timedelta(days=SMALL["days"] - 1)
+    assert timedelta(days=7) <= days[0] - first_day + timedelta(days=1) < timedelta(days=14)
+    assert ticks == [(n, i + 1, len(names)) for i, n in enumerate(names)]
+    assert not [p for p in small.iterdir() if p.name.startswith(".")]  # no half-written batch left
+
+
+def test_same_arguments_give_identical_bytes_and_another_seed_does_not(small: Path, runs: Path):
+    again = runs / "small_again"
+    generate(again, **SMALL)
+    files = sorted(p.relative_to(small) for p in small.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((small / f).read_bytes() == (again / f).read_bytes() for f in files)
+    other = runs / "small_seed"
+    generate(other, **{**SMALL, "seed": 8})
+    leads = next(iter(sorted(small.glob("*/crm/leads.csv"))))
+    assert leads.read_bytes() != (other / leads.relative_to(small)).read_bytes()
+
+
+def test_a_folder_that_is_not_empty_is_refused(tmp_path: Path):
+    (tmp_path / "2026-01-01").mkdir()
+    with pytest.raises(FileExistsError, match="not empty"):
+        generate(tmp_path, days=1)
+    with pytest.raises(ValueError):
+        generate(tmp_path / "new", fmt="xlsx")
+
+
+def test_headers_are_the_contract_columns_and_every_value_parses(small: Path):
+    for path in data_files(small):
+        entity = entity_of(path)
+        header, rows = read_csv(path)
+        assert header == entity.column_names, path
+        assert rows, f"{path}: an entity without rows must have no file"
+        for row in rows:
+            assert len(row) == len(header), path
+            for value, column in zip(row, entity.columns, strict=True):
+                if value == "":
+                    assert not column.required, f"{path}: empty {column.name}"
+                else:
+                    assert value_ok(value, column.data_type), f"{path}: {column.name}={value!r}"
+
+
+def test_clean_files_have_no_defect_and_unique_keys_per_file(small: Path):
+    for path in data_files(small):
+        _, counts = classify(path)
+        assert not counts, f"{path}: {counts}"
+
+
+def test_manifest_lists_every_file_with_its_record_count(small: Path, small_run):
+    summary = small_run[0]
+    totals: Counter = Counter()
+    for batch in batch_dirs(small):
+        manifest = json.loads((batch / "_manifest.json").read_text(encoding="utf-8"))
+        assert manifest["batch_id"] == batch.name
+        listed = {f["path"]: f["rows"] for f in manifest["files"]}
+        present = {str(p.relative_to(batch)) for p in batch.glob("*/*.csv")}
+        assert set(listed) == present
+        for relative, rows in listed.items():
+            assert rows == len(read_csv(batch / relative)[1])
+            totals[relative.removesuffix(".csv")] += rows
+    assert {k: v for k, v in summary.rows.items() if v} == dict(totals)
+    assert set(summary.rows) == set(ENTITIES)
+    assert summary.dirty == dict.fromkeys(DIRTY_KINDS, 0)
+    assert not (small / "_dirty.json").exists()
+
+
+def test_records_are_delivered_in_the_batch_of_their_date(small: Path):
+    names = [p.name for p in batch_dirs(small)]
+    previous = {b: (names[i - 1] if i else "0000-00-00") for i, b in enumerate(names)}
+    for key, entity in ENTITIES.items():
+        column = DATE_OF.get(entity.name, "updated_at")
+        if column is None:
+            continue
+        for row in records(small, key):
+            day = row[column][:10]
+            assert day <= row["_batch"], (key, row)
+            # The first batch is the initial full extract: it also holds what changed before its period.
+            if row["_batch"] != names[0] or entity.delivery == "append_only":
+                assert day > previous[row["_batch"]], (key, row)
+
+
+def test_master_data_comes_in_the_first_batch_and_later_only_when_changed(small: Path):
+    first = batch_dirs(small)[0]
+    for key in ("crm/users", "crm/campaigns", "pos/stores", "pos/products"):
+        assert (first / f"{key}.csv").exists(), key
+    later_users = [r for r in records(small, "crm/users") if r["_batch"] != first.name]
+    assert all(r["updated_at"][:10] > first.name for r in later_users)
+
+
+def test_every_timestamp_exists_once_in_the_warehouse_time_zone(small: Path):
+    zone = ZoneInfo("Europe/Budapest")
+    for path in data_files(small):
+        entity = entity_of(path)
+        columns = [i for i, c in enumerate(entity.columns) if c.data_type == "timestamp"]
+        for row in read_csv(path)[1]:
+            for i in columns:
+                if row[i]:
+                    t = datetime.fromisoformat(row[i]).replace(tzinfo=zone)
+                    assert t.utcoffset() == t.replace(fold=1).utcoffset(), f"{path}: ambiguous {row[i]}"
+                    roundtrip = t.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+                    assert roundtrip == t.replace(tzinfo=None), f"{path}: nonexistent {row[i]}"
+
+
+# -- the business ---------------------------------------------------------------------------------------
+
+
+def test_receipt_totals_are_the_sum_of_their_lines(long_db):
+    mismatches = long_db.execute(
+        """
+        with l as (
+            select receipt_id, sum(line_amount::decimal(18, 2)) total, count(*) n,
+                   sum((quantity::decimal(18, 3) * unit_price::decimal(18, 2)
+                        - discount_amount::decimal(18, 2) <> line_amount::decimal(18, 2))::int) bad_lines
+            from pos_receipt_lines group by all
+        )
+        select count(*) filter (where l.total is distinct from r.total_amount::decimal(18, 2)),
+               count(*) filter (where l.bad_lines > 0),
+               count(*) filter (where l.n not between 1 and 6),
+               count(*)
+        from pos_receipts r left join l using (receipt_id)
+        """
+    ).fetchone()
+    assert mismatches[:3] == (0, 0, 0)
+    assert mismatches[3] > 500
+
+
+def test_returns_are_negative_and_refer_to_an_earlier_sale(long_db):
+    rows = long_db.execute(
+        """
+        select r.total_amount::decimal(18, 2) total, o.receipt_id is not null found, o.is_return orig_return,
+               o.occurred_at < r.occurred_at earlier,
+               (select bool_and(quantity::decimal(18, 3) < 0 and line_amount::decimal(18, 2) < 0)
+                from pos_receipt_lines l where l.receipt_id = r.receipt_id) negative_lines
+        from pos_receipts r left join pos_receipts o on o.receipt_id = r.original_receipt_id
+        where r.is_return = 'true'
+        """
+    ).fetchall()
+    assert rows
+    assert all(total < 0 and found and orig == "false" and earlier and neg for total, found, orig, earlier, neg in rows)
+    share, dup = long_db.execute(
+        "select avg((is_return = 'true')::int), count(*) - count(distinct receipt_id) from pos_receipts"
+    ).fetchone()
+    assert 0.01 <= share <= 0.06
+    assert dup == 0
+
+
+def test_store_sales_anonymous_share_and_conversion_are_plausible(long_db):
+    anonymous, sales = long_db.execute(
+        "select avg((customer_id is null)::int), count(*) from pos_receipts where is_return = 'false'"
+    ).fetchone()
+    visitors = long_db.execute("select sum(visitors::int) from pos_store_traffic").fetchone()[0]
+    assert 0.3 <= anonymous <= 0.5
+    assert 0.15 <= sales / visitors <= 0.30
+    hours = long_db.execute("select min(hour::int), max(hour::int) from pos_store_traffic").fetchone()
+    assert hours[0] >= 8 and hours[1] <= 21
+
+
+def test_loyalty_customers_include_leads_written_differently(long_run: Path):
+    leads = records(long_run, "crm/leads")
+    customers = records(long_run, "pos/customers")
+    lead_emails = {norm_email(r["email"]): r["email"] for r in leads if r["email"]}
+    lead_phones = {norm_phone(r["phone"]): r["phone"] for r in leads if r["phone"]}
+    matched = written_alike = 0
+    for c in customers:
+        hits = []
+        if c["email"] and norm_email(c["email"]) in lead_emails:
+            hits.append(c["email"] == lead_emails[norm_email(c["email"])])
+        if c["phone"] and norm_phone(c["phone"]) in lead_phones:
+            hits.append(c["phone"] == lead_phones[norm_phone(c["phone"])])
+        matched += bool(hits)
+        written_alike += any(hits)
+    assert matched >= 10
+    assert written_alike == 0  # a match needs normalisation: case, spaces, +36 / 06 / 0036 prefixes
+
+
+def test_lead_channels_initiative_and_versions(long_run: Path):
+    rows = records(long_run, "crm/leads")
+    first = {}
+    for r in rows:
+        first.setdefault(r["lead_id"], r)
+    assert {r["channel"] for r in rows} - {""} <= SPELLINGS
+    assert {r["initiative"] for r in rows} <= {"", "inbound", "outbound"}
+    assert {r["status"] for r in rows} == {"new", "working", "qualified", "converted", "lost"}
+    unknown = sum(not r["channel"] and not r["campaign_id"] for r in first.values()) / len(first)
+    no_initiative = sum(not r["initiative"] for r in first.values()) / len(first)
+    assert 0.005 <= unknown <= 0.06
+    assert 0.02 <= no_initiative <= 0.09
+    batches_per_lead = Counter(r["lead_id"] for r in rows)
+    assert sum(n > 1 for n in batches_per_lead.values()) > len(first) * 0.2  # status changes are new versions
+    assert all(r["lost_reason"] for r in rows if r["status"] == "lost")
+
+
+def test_hot_share_of_won_leads_is_plausible(long_run: Path):
+    def hot(r: dict[str, str]) -> bool:
+        return r["initiative"] == "inbound" or (not r["initiative"] and r["channel"].lower() in INBOUND_CHANNELS)
+
+    won = [r for r in latest(records(long_run, "crm/leads"), "lead_id").values() if r["status"] == "converted"]
+    assert len(won) >= 50
+    assert 0.06 <= sum(map(hot, won)) / len(won) <= 0.25
+
+
+def test_call_outcomes_are_mostly_junk_dials(long_run: Path):
+    calls = [
+        r for r in latest(records(long_run, "crm/activities"), "activity_id").values()
+        if r["activity_type"] == "call" and r["direction"] == "outbound"
+    ]  # fmt: skip
+    share = Counter(r["outcome"] for r in calls)
+    total = len(calls)
+    assert 0.55 <= sum(share[o] for o in JUNK) / total <= 0.72
+    assert 0.015 <= share["agreed"] / total <= 0.06
+    assert 0.05 <= share["conversation"] / total <= 0.16
+    assert all(r["duration_seconds"] == "0" for r in calls if r["outcome"] == "no_answer")
+    talks = [int(r["duration_seconds"]) for r in calls if r["outcome"] == "conversation"]
+    assert 60 <= statistics.median(talks) <= 1200
+
+
+def test_presentations_are_scheduled_then_resolved(long_run: Path):
+    versions = defaultdict(list)
+    for r in records(long_run, "crm/activities"):
+        if r["activity_type"] in ("presentation", "meeting"):
+            versions[r["activity_id"]].append(r)
+    resolved = Counter()
+    for rows in versions.values():
+        rows.sort(key=lambda r: r["updated_at"])
+        assert {r["outcome"] for r in rows[:-1]} <= {"scheduled"}
+        resolved[rows[-1]["outcome"]] += 1
+        assert len({r["occurred_at"] for r in rows}) == 1
+    done = resolved["attended"] + resolved["no_show"] + resolved["cancelled"]
+    assert 0.45 <= resolved["attended"] / done <= 0.75
+
+
+def test_inbound_leads_get_a_first_response_after_a_realistic_delay(long_run: Path):
+    leads = {
+        r["lead_id"]: r for r in latest(records(long_run, "crm/leads"), "lead_id").values()
+        if r["initiative"] == "inbound" and r["created_at"] < "2026-10-01"
+    }  # fmt: skip
+    first: dict[str, str] = {}
+    for r in records(long_run, "crm/activities"):
+        if r["lead_id"] in leads and r["direction"] == "outbound":
+            first[r["lead_id"]] = min(first.get(r["lead_id"], r["occurred_at"]), r["occurred_at"])
+    delays = [
+        (datetime.fromisoformat(first[k]) - datetime.fromisoformat(v["created_at"])).total_seconds() / 3600
+        for k, v in leads.items() if k in first
+    ]  # fmt: skip
+    assert min(delays) > 0
+    assert 0.05 <= statistics.median(delays) <= 24
+    assert 0.01 <= 1 - len(delays) / len(leads) <= 0.15  # some are never answered
+
+
+def test_opportunities_move_through_the_stages(long_run: Path):
+    order = ["qualification", "presentation", "proposal", "negotiation"]
+    history = defaultdict(list)
+    for r in records(long_run, "crm/opportunity_stage_history"):
+        history[r["opportunity_id"]].append((r["entered_at"], r["stage"]))
+    final = latest(records(long_run, "crm/opportunities"), "opportunity_id")
+    assert set(history) == set(final)
+    for opp_id, rows in history.items():
+        stages = [s for _, s in sorted(rows)]
+        open_part = [s for s in stages if s in order]
+        assert open_part == order[: len(open_part)], stages
+        assert final[opp_id]["stage"] == stages[-1]
+    stages = Counter(r["stage"] for r in final.values())
+    assert stages["closed_won"] and stages["closed_lost"] and sum(stages[s] for s in order)
+    for r in final.values():
+        closed = r["stage"].startswith("closed")
+        assert bool(r["closed_at"]) == closed
+        assert bool(r["lost_reason"]) == (r["stage"] == "closed_lost")
+        if r["stage"] == "closed_won":
+            assert Decimal(r["amount"]) > 0 and r["currency"] in ("HUF", "EUR")
+
+
+def test_users_marketing_and_master_data_look_like_the_business(long_run: Path):
+    users = records(long_run, "crm/users")
+    assert {r["team"] for r in users} == {"inside_sales", "field_sales", "callcenter_partner"}
+    assert all((r["is_outsourced"] == "true") == (r["team"] == "callcenter_partner") for r in users)
+    assert any(r["is_active"] == "false" for r in users)
+    assert any(re.search("[а-яА-ЯіІ]", r["contact_name"]) for r in records(long_run, "crm/leads"))
+    rates = records(long_run, "marketing/fx_rates")
+    assert {r["currency"] for r in rates} == {"EUR", "USD"}
+    assert all(390 <= float(r["rate_to_reporting"]) <= 410 for r in rates if r["currency"] == "EUR")
+    spend = records(long_run, "marketing/spend")
+    assert {r["currency"] for r in spend} == {"HUF", "EUR"}
+    variants = {"fb": "Facebook Ads", "google / cpc": "Google Ads"}
+    channels = {variants.get(r["channel"], r["channel"]) for r in spend}
+    assert {"Google Ads", "Facebook Ads", "Email Newsletter", "Purchased List", "Telemarketing"} <= channels
+    stores = records(long_run, "pos/stores")
+    assert {r["store_format"] for r in stores} <= {"flagship", "mall", "high_street", "outlet"}
+
+
+# -- dirty mode ----------------------------------------------------------------------------------------
+
+
+def test_dirty_report_matches_what_reparsing_finds(dirty: Path):
+    report = json.loads((dirty / "_dirty.json").read_text(encoding="utf-8"))
+    found_total: Counter = Counter()
+    for path in data_files(dirty):
+        relative = str(path.relative_to(dirty))
+        _, counts = classify(path)
+        assert dict(counts) == {k: n for k, n in report["by_file"].get(relative, {}).items() if n}, relative
+        found_total.update(counts)
+    assert report["by_kind"] == {k: found_total[k] for k in DIRTY_KINDS}
+    assert report["total"] == sum(found_total.values())
+    assert all(found_total[k] > 0 for k in DIRTY_KINDS)
+
+
+def test_dirty_rows_are_extra_and_the_clean_rows_are_unchanged(dirty: Path, small: Path):
+    assert [p.relative_to(dirty) for p in data_files(dirty)] == [p.relative_to(small) for p in data_files(small)]
+    injected = clean_total = 0
+    for path in data_files(dirty):
+        lines, _ = classify(path)
+        clean = [raw for raw, defect in lines if defect is None]
+        original = (small / path.relative_to(dirty)).read_bytes().split(b"\n")[1:-1]
+        assert clean == original, path
+        manifest = json.loads((path.parent.parent / "_manifest.json").read_text(encoding="utf-8"))
+        listed = {f["path"]: f["rows"] for f in manifest["files"]}
+        assert listed[f"{path.parent.name}/{path.name}"] == len(lines)
+        injected += len(lines) - len(clean)
+        clean_total += len(clean)
+    assert abs(injected - 0.03 * clean_total) <= len(data_files(dirty)) / 2 + len(DIRTY_KINDS)
+
+
+def test_every_kind_appears_even_at_a_tiny_rate(tmp_path: Path):
+    summary = generate(tmp_path / "x", days=8, scale=0.005, seed=3, end_date=END, dirty_rate=0.0005)
+    assert all(summary.dirty[k] >= 1 for k in DIRTY_KINDS), summary.dirty
+
+
+# -- parquet ------------------------------------------------------------------------------------------
+
+
+def test_parquet_holds_the_same_values_with_contract_types(tmp_path: Path):
+    args = {"days": 10, "scale": 0.005, "seed": 5, "end_date": END}
+    generate(tmp_path / "csv", **args)
+    summary = generate(tmp_path / "pq", **args, fmt="parquet", dirty_rate=0.05)
+    assert set(summary.dirty) == set(DIRTY_KINDS)
+    assert {k for k, n in summary.dirty.items() if n} == {"missing_required", "duplicate_key"}
+    con = duckdb.connect()
+    for key, entity in ENTITIES.items():
+        csv_files = sorted((tmp_path / "csv").glob(f"*/{key}.csv"))
+        if not csv_files:
+            continue
+        names = ", ".join(f'"{c}"' for c in entity.column_names)
+        casts = ", ".join(f'nullif("{c.name}", \'\')::{c.data_type} "{c.name}"' for c in entity.columns)
+        from_csv = con.execute(
+            f"select {casts} from read_csv({[str(p) for p in csv_files]}, all_varchar = true, header = true)"
+        ).fetchall()
+        pq = [str(p) for p in sorted((tmp_path / "pq").glob(f"*/{key}.parquet"))]
+        pk = ", ".join(f'"{c}"' for c in entity.primary_key)
+        required = " and ".join(f'"{c.name}" is not null' for c in entity.columns if c.required)
+        # Quarantine what the loader would: rows missing a required value, then later duplicates of a key.
+        scanned = f"select *, row_number() over () rn from read_parquet({pq}, filename = true)"
+        from_pq = con.execute(
+            f"select {names} from (select *, row_number() over (partition by filename, {pk} order by rn) k "
+            f"from ({scanned}) where {required}) where k = 1 order by rn"
+        ).fetchall()
+        assert sorted(map(repr, from_pq)) == sorted(map(repr, from_csv)), key
+        types = con.execute(f"describe select * from read_parquet({pq})").fetchall()
+        assert [t[0] for t in types] == entity.column_names
