@@ -175,11 +175,13 @@ def build_raw_suite(entity: contract.Entity):
     """The suite for one raw entity, validated on the rows of the batches being audited."""
     gx = _gx()
     gxe = gx.expectations
-    suite = gx.ExpectationSuite(name=raw_suite_name(entity))
+    # Collect first, build the suite last: add_expectation on a suite whose name is already saved
+    # writes into the saved one.
+    suite: list = []
     lineage = ["_batch_id", "_source_file", "_source_line", "_loaded_at"]
-    suite.add_expectation(gxe.ExpectTableColumnsToMatchSet(column_set=entity.column_names + lineage, exact_match=True))
+    suite.append(gxe.ExpectTableColumnsToMatchSet(column_set=entity.column_names + lineage, exact_match=True))
     expected_types = ", ".join(f"('{c.name}', '{c.data_type.upper().replace(' ', '')}')" for c in entity.columns)
-    suite.add_expectation(
+    suite.append(
         gxe.UnexpectedRowsExpectation(
             description=f"columns of raw.{entity.raw_table} have their contract types",
             unexpected_rows_query=(
@@ -194,10 +196,10 @@ def build_raw_suite(entity: contract.Entity):
     )
     for column in entity.columns:
         if column.required:
-            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
+            suite.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
         values = ENUMERATIONS.get((entity.key, column.name))
         if values:
-            suite.add_expectation(
+            suite.append(
                 gxe.UnexpectedRowsExpectation(
                     description=f"{column.name} is one of {', '.join(values)}",
                     unexpected_rows_query=(
@@ -209,11 +211,11 @@ def build_raw_suite(entity: contract.Entity):
         bounds = RANGES.get((entity.key, column.name))
         if bounds:
             low, high, severity = bounds
-            suite.add_expectation(
+            suite.append(
                 gxe.ExpectColumnValuesToBeBetween(column=column.name, min_value=low, max_value=high, severity=severity)
             )
         if column.data_type in ("timestamp", "date") and (entity.key, column.name) not in PLANNED_DATES:
-            suite.add_expectation(
+            suite.append(
                 gxe.UnexpectedRowsExpectation(
                     description=f"{column.name} is not in the future and not before {BUSINESS_START}",
                     unexpected_rows_query=(
@@ -226,7 +228,7 @@ def build_raw_suite(entity: contract.Entity):
     for child, child_key, parent, parent_key, threshold in COVERAGE:
         if child == entity.key:
             parent_table = contract.entities()[parent].qualified_table
-            suite.add_expectation(
+            suite.append(
                 gxe.UnexpectedRowsExpectation(
                     description=f"at least {threshold:.0%} of {child_key} values exist in {parent}",
                     unexpected_rows_query=(
@@ -237,8 +239,8 @@ def build_raw_suite(entity: contract.Entity):
                 )
             )
     if entity.key in VOLUME_CHECKED or entity.delivery == "append_only":
-        suite.add_expectation(_volume_expectation(entity))
-    return suite
+        suite.append(_volume_expectation(entity))
+    return gx.ExpectationSuite(name=raw_suite_name(entity), expectations=suite)
 
 
 def _volume_expectation(entity: contract.Entity):
@@ -304,19 +306,19 @@ def build_mart_suite(name: str, spec: dict, columns: list[str]):
     gx = _gx()
     gxe = gx.expectations
     schema, table = name.split(".")
-    suite = gx.ExpectationSuite(name=mart_suite_name(schema, table))
-    suite.add_expectation(gxe.ExpectTableRowCountToBeBetween(min_value=0))
+    suite: list = []
+    suite.append(gxe.ExpectTableRowCountToBeBetween(min_value=0))
     for column in columns:
         if column.endswith(("_rate", "_share")):
-            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1))
+            suite.append(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1))
     for key in spec["keys"]:
         if len(key) == 1:
-            suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
+            suite.append(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
         else:
-            suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
+            suite.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
     for description, query in MART_RULES.get(name, []):
-        suite.add_expectation(gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query))
-    return suite
+        suite.append(gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query))
+    return gx.ExpectationSuite(name=mart_suite_name(schema, table), expectations=suite)
 
 
 # Business rules on specific marts, as SQL returning the offending rows ({batch} is the mart).
@@ -580,7 +582,9 @@ def write_suites(manifest_path: Path | None = None) -> list[str]:
     context = _context()
     names = []
     for suite in build_suites(manifest_path):
-        context.suites.add_or_update(suite)
+        # replace, never merge: add_or_update would append to a suite saved under another id
+        suite_path(suite.name).unlink(missing_ok=True)
+        context.suites.add(suite)
         _stabilize_ids(suite_path(suite.name))
         names.append(suite.name)
     return names
