@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -364,10 +365,24 @@ def prepare_raw_audit(con: duckdb.DuckDBPyConnection, batches: list[str]) -> Non
         )
 
 
-def _context():
+def _context(root: Path = CONTEXT_DIR):
     gx = _gx()
     gx_duckdb.install()
-    return gx.get_context(mode="file", context_root_dir=str(CONTEXT_DIR))
+    return gx.get_context(mode="file", context_root_dir=str(root))
+
+
+def _runtime_context(db_path: Path):
+    """A file data context beside the warehouse, holding the committed suites.
+
+    Data sources, validation definitions, results and Data Docs change with every run and every
+    warehouse, so they live there and never in the repository's `expectations/`.
+    """
+    root = db_path.parent / "gx"
+    saved = CONTEXT_DIR / "expectations"
+    target = root / "expectations"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(saved, target, ignore=shutil.ignore_patterns(".ge_store_backend_id"))
+    return _context(root)
 
 
 def _datasource(context, db_path: Path):
@@ -397,7 +412,7 @@ def run_suites(db_path: Path, scope: str, suites: dict[str, str], build_docs: bo
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        context = _context()
+        context = _runtime_context(db_path)
         source = _datasource(context, db_path)
         gx = _gx()
         for suite_name, query in suites.items():
@@ -445,7 +460,7 @@ def run_suites(db_path: Path, scope: str, suites: dict[str, str], build_docs: bo
         source.get_engine().dispose()
         if build_docs:
             context.build_data_docs()
-            report.docs_path = str(CONTEXT_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html")
+            report.docs_path = str(db_path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
     return report
 
 
