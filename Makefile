@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 
-.PHONY: run test lint lock bench clean
+.PHONY: run test lint lock bench clean dashboard docs browser
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> creating the Python environment in $(VENV) (first run only)"
@@ -17,9 +17,22 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)  ## generate demo extracts if none are given, load, build, summarise
 	$(BIN)/funnel run $(ARGS)
 
-test: $(STAMP)  ## the whole test suite: lint, Python tests, dbt build and tests on demo data
-	$(BIN)/ruff check funnel flows tests
+test: $(STAMP) browser  ## the whole test suite: lint, Python tests, dbt build and tests on demo data
+	$(BIN)/ruff check funnel flows tests dashboard
 	$(BIN)/pytest $(ARGS)
+
+browser:  ## Debian's Chromium for the dashboard's browser tests (Playwright never downloads one)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "==> installing Chromium from Debian's packages (first run only)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+dashboard: $(STAMP)  ## the dashboard over the published warehouse, on http://localhost:8501
+	$(BIN)/streamlit run dashboard/app.py --server.headless true $(ARGS)
+
+docs: $(STAMP)  ## dbt docs site with lineage (needs a built warehouse: make run first)
+	$(BIN)/funnel dbt docs generate
+	@echo "open warehouse/dbt-target/index.html, or serve it: $(BIN)/funnel dbt docs serve --port 8080"
 
 lint: $(STAMP)
 	$(BIN)/ruff check funnel flows tests

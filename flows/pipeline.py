@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.ingest import ingest
@@ -88,7 +88,9 @@ def dbt_build(warehouse_dir: str | None, full_refresh: bool, as_of: str | None) 
         args.append("--full-refresh")
     if as_of:
         args += ["--vars", f"{{as_of_date: '{as_of}'}}"]
-    return transform.run_dbt(args, config.load(warehouse_dir), echo=logger.info, timeout=DBT_TIMEOUT_SECONDS)
+    return transform.run_dbt(
+        args, config.load(warehouse_dir), echo=transform.progress_echo(logger.info), timeout=DBT_TIMEOUT_SECONDS
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -193,6 +195,10 @@ def _artifacts(result: PipelineReport, settings: config.Settings) -> None:
     """A Markdown summary and the headline funnel as Prefect artifacts, and the static HTML report."""
     markdown = report.run_markdown(result)
     create_markdown_artifact(key="funnel-run-summary", markdown=markdown, description=f"run {result.run_id}")
+    html = report.write_html(
+        publish.published_db(settings), publish.published_dir(settings) / "report.html", result.publication.id
+    )
+    create_link_artifact(key="funnel-report", link=html.resolve().as_uri(), description="static HTML report")
     rows = report.headline_funnel(publish.published_db(settings))
     if rows:
         create_table_artifact(key="headline-funnel", table=rows, description="outbound and inbound funnel, all time")

@@ -248,6 +248,23 @@ def serve(
     )
 
 
+@app.command("report")
+def report_command(
+    warehouse: WarehouseOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write (default: published/report.html).")] = None,
+) -> None:
+    """Write a static HTML report of the headline numbers from the published warehouse."""
+    from funnel import publish, report
+
+    settings = config.load(_use_warehouse(warehouse))
+    db = publish.published_db(settings)
+    if not db.exists():
+        _fail(f"nothing is published under {settings.warehouse_dir} yet: run `funnel run` first")
+    now = publish.current(settings)
+    path = report.write_html(db, out or publish.published_dir(settings) / "report.html", now.id if now else None)
+    console.print(f"wrote {path}")
+
+
 @app.command()
 def expectations(
     write: Annotated[bool, typer.Option("--write", help="Rewrite the suites under expectations/.")] = False,

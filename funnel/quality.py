@@ -581,11 +581,21 @@ def _validate_marts_here(db_path: Path) -> ValidationReport:
 def build_suites(manifest_path: Path | None = None) -> list:
     """Every suite: one per raw entity, and one per mart of the dbt manifest when there is one."""
     suites = [build_raw_suite(entity) for entity in contract.entities().values()]
-    manifest_path = manifest_path or PROJECT_ROOT / "target" / "manifest.json"
-    if manifest_path.exists():
+    manifest_path = manifest_path or _latest_manifest()
+    if manifest_path is not None and manifest_path.exists():
         for name, spec in mart_checks_from_manifest(manifest_path).items():
             suites.append(build_mart_suite(name, spec, spec["columns"]))
     return suites
+
+
+def _latest_manifest() -> Path | None:
+    """The manifest of the default warehouse's last dbt run, else the project's `target/`."""
+    from funnel.settings import load
+
+    for candidate in (load().warehouse_dir / "dbt-target" / "manifest.json", PROJECT_ROOT / "target" / "manifest.json"):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def suite_path(name: str) -> Path:

@@ -91,3 +91,141 @@ def run_markdown(result) -> str:
     if funnel:
         lines += ["", "## Headline funnel", "", _markdown_table(funnel)]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The static HTML report, for people who do not open a dashboard
+# ---------------------------------------------------------------------------------------------
+
+HEADLINES_SQL = {
+    "leads_last_month": """
+        select sum(lead_count), sum(request_count)
+        from attraction.attraction_daily
+        where date_trunc('month', created_date) = (select max(date_trunc('month', created_date))
+                                                  from attraction.attraction_daily)
+    """,
+    "hot_share": """
+        select period_start_date, hot_new_won_client_share, hot_share_band_min, hot_share_band_max
+        from attraction.lead_temperature_mix
+        where period_grain = 'month' and segment_type = 'overall'
+        order by period_start_date
+    """,
+    "win_rate": """
+        select sum(won_count), sum(won_count + lost_count), sum(won_amount)
+        from conversion.pipeline_velocity where segment_type = 'overall'
+    """,
+    "revenue": """
+        select sum(net_revenue_amount), sum(identified_net_revenue_amount), sum(anonymous_net_revenue_amount)
+        from retention.retail_sales_daily
+    """,
+    "repeat_rate": """
+        select avg(case when is_repeat_customer then 1.0 else 0.0 end), count(*) from retention.dim_customers
+    """,
+    "retention_m1": """
+        select sum(active_customer_count) * 1.0 / nullif(sum(cohort_size), 0)
+        from retention.cohort_retention where month_number = 1 and is_month_complete
+    """,
+    "diagnostics": """
+        select rule_name, segment_type, segment_value, metric_value, threshold, recommended_action
+        from diagnostics.open_diagnostics order by rule_order, segment_type, segment_value
+    """,
+    "quality": """
+        select scope, count(*) filter (where is_success and not is_errored),
+               count(*) filter (where not is_success and severity = 'critical'),
+               count(*) filter (where not is_success and severity = 'warning')
+        from meta.data_quality group by scope order by scope
+    """,
+}
+
+
+def _money(value) -> str:
+    return "–" if value is None else f"{float(value):,.0f}".replace(",", " ")
+
+
+def _share(value) -> str:
+    return "–" if value is None else f"{float(value):.1%}"
+
+
+def headline_numbers(db_path: Path) -> dict[str, Any]:
+    """The numbers of the static report, each from one query on the published database."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        results = {}
+        for name, sql in HEADLINES_SQL.items():
+            try:
+                results[name] = con.execute(sql).fetchall()
+            except duckdb.CatalogException:
+                results[name] = []
+    return results
+
+
+def render_html(db_path: Path, publication_id: str | None = None) -> str:
+    """A self-contained HTML page (no scripts, no external files) of the headline numbers."""
+    from html import escape
+
+    n = headline_numbers(db_path)
+    leads, requests = (n["leads_last_month"] or [(None, None)])[0]
+    won, closed, won_amount = (n["win_rate"] or [(None, None, None)])[0]
+    revenue, identified, anonymous = (n["revenue"] or [(None, None, None)])[0]
+    repeat_rate, customers = (n["repeat_rate"] or [(None, None)])[0]
+    retention_m1 = (n["retention_m1"] or [(None,)])[0][0]
+    cards = [
+        ("New leads, last month", f"{leads or 0:,}", f"of which requests (inbound): {requests or 0:,}"),
+        ("Win rate (by count)", _share(won / closed if closed else None), f"{won or 0} won of {closed or 0} closed"),
+        ("Net retail revenue", _money(revenue), f"identified {_money(identified)} · anonymous {_money(anonymous)}"),
+        ("Repeat-purchase rate", _share(repeat_rate), f"of {customers or 0:,} customers"),
+        ("Month-1 retention", _share(retention_m1), "pooled over complete cohort months"),
+    ]
+    funnel = headline_funnel(db_path)
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sales funnel report</title>",
+        "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
+        ".cards{display:flex;flex-wrap:wrap;gap:1rem}.card{border:1px solid #ddd;border-radius:8px;padding:1rem;"
+        "min-width:14rem}.card b{font-size:1.6rem;display:block}table{border-collapse:collapse;margin:1rem 0}"
+        "td,th{border-bottom:1px solid #eee;padding:.3rem .8rem;text-align:right}td:first-child,th:first-child"
+        "{text-align:left}.alert{color:#a40000}.ok{color:#1a7f37}</style></head><body>",
+        "<h1>Sales funnel report</h1>",
+        f"<p>Publication <code>{escape(publication_id or '-')}</code>, from <code>{escape(str(db_path))}</code>.</p>",
+        "<div class='cards'>",
+    ]
+    for title, value, note in cards:
+        parts.append(f"<div class='card'>{escape(title)}<b>{escape(value)}</b><small>{escape(note)}</small></div>")
+    parts.append("</div><h2>Funnel (all cohorts)</h2><table><tr>")
+    if funnel:
+        parts.append("".join(f"<th>{escape(h)}</th>" for h in funnel[0]) + "</tr>")
+        for row in funnel:
+            parts.append("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row.values()) + "</tr>")
+    parts.append("</table><h2>Hot share of new won clients (expected 10–15%)</h2><table>")
+    parts.append("<tr><th>month</th><th>hot share</th><th>band</th></tr>")
+    for month, share, low, high in n["hot_share"]:
+        in_band = share is not None and low <= share <= high
+        css = "ok" if in_band else "alert"
+        parts.append(
+            f"<tr><td>{month}</td><td class='{css}'>{_share(share)}</td><td>{_share(low)}–{_share(high)}</td></tr>"
+        )
+    parts.append("</table><h2>Open diagnostics</h2>")
+    if n["diagnostics"]:
+        parts.append("<table><tr><th>rule</th><th>segment</th><th>value</th><th>threshold</th><th>action</th></tr>")
+        for rule, segment_type, segment_value, value, threshold, action in n["diagnostics"]:
+            parts.append(
+                f"<tr><td>{escape(rule)}</td><td>{escape(segment_type)}: {escape(str(segment_value))}</td>"
+                f"<td class='alert'>{'' if value is None else f'{value:.3f}'}</td><td>{threshold}</td>"
+                f"<td style='text-align:left'>{escape(action or '')}</td></tr>"
+            )
+        parts.append("</table>")
+    else:
+        parts.append("<p class='ok'>No open alerts.</p>")
+    parts.append("<h2>Data quality of the published run</h2><table>")
+    parts.append("<tr><th>scope</th><th>passed</th><th>critical failed</th><th>warnings</th></tr>")
+    for scope, passed, critical, warning in n["quality"]:
+        parts.append(f"<tr><td>{escape(scope)}</td><td>{passed}</td><td>{critical}</td><td>{warning}</td></tr>")
+    parts.append("</table></body></html>\n")
+    return "".join(parts)
+
+
+def write_html(db_path: Path, out: Path, publication_id: str | None = None) -> Path:
+    """Write the report atomically (readers never see half a file)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.tmp")
+    partial.write_text(render_html(db_path, publication_id), encoding="utf-8")
+    partial.replace(out)
+    return out

@@ -49,6 +49,19 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def progress_echo(echo: Callable[[str], None]) -> Callable[[str], None]:
+    """Pass on dbt's progress without one line per passing test: models, failures, warnings, totals."""
+
+    def filtered(line: str) -> None:
+        if " START test " in line or " START unit_test " in line or (" PASS " in line and " test " in line):
+            return
+        if " PASS " in line and "::" in line:  # a passing unit test
+            return
+        echo(line)
+
+    return filtered
+
+
 def run_dbt(
     args: list[str],
     settings: Settings,
@@ -57,7 +70,12 @@ def run_dbt(
     timeout: float | None = None,
 ) -> DbtSummary:
     """Run `dbt <args>` in the project, streaming its log lines to `echo`; raise DbtError on failure."""
+    # Each warehouse keeps its own dbt target and logs, so that runs on different warehouses never
+    # share manifests or run results.
+    target = settings.warehouse_dir / "dbt-target"
     command = [dbt_executable(), *args, "--project-dir", str(PROJECT_ROOT)]
+    if args and args[0] not in ("--version", "deps", "clean"):
+        command += ["--target-path", str(target), "--log-path", str(settings.warehouse_dir / "logs")]
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
@@ -81,17 +99,17 @@ def run_dbt(
         process.kill()
         process.wait()
         raise
-    summary = read_run_results(args[0] if args else "dbt")
+    summary = read_run_results(args[0] if args else "dbt", target)
     if code != 0:
         detail = "\n".join(summary.failures) or "\n".join(tail[-15:])
         raise DbtError(f"dbt {' '.join(args)} failed (exit code {code}):\n{detail}")
     return summary
 
 
-def read_run_results(command: str) -> DbtSummary:
-    """Summarise target/run_results.json of the last dbt invocation."""
+def read_run_results(command: str, target: Path) -> DbtSummary:
+    """Summarise run_results.json of the last dbt invocation in `target`."""
     summary = DbtSummary(command)
-    path = PROJECT_ROOT / "target" / "run_results.json"
+    path = target / "run_results.json"
     if not path.exists():
         return summary
     doc = json.loads(path.read_text(encoding="utf-8"))
