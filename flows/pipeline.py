@@ -109,6 +109,9 @@ def publish_marts(warehouse_dir: str | None, run_id: str, keep: int) -> publish.
     extra = {
         "meta.data_quality": "select * from build.ops.validation_results",
         "meta.run_log": "select * from build.ops.run_log",
+        "meta.load_log": "select * from build.raw._load_log",
+        # the raw lines stay behind: they may hold personal data
+        "meta.quarantine": "select * exclude (raw_line) from build.raw._quarantine",
     }
     publication = publish.build_publication(settings, run_id=run_id, extra_tables=extra)
     return publish.publish(settings, publication, keep=keep)
