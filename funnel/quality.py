@@ -502,12 +502,15 @@ def validate_pending_batches(settings: Settings) -> ValidationReport:
             "select b.batch_id, b.fingerprint from raw._batches as b where not exists (select 1 from ops.batch_audits "
             "as a where a.batch_id = b.batch_id and a.fingerprint = b.fingerprint and a.passed) order by 1"
         ).fetchall()
+    if not pending:
+        return ValidationReport("raw")  # every batch in raw has passed an audit already
     report = run_isolated("raw", settings.db_path, [batch_id for batch_id, _ in pending])
-    with duckdb.connect(str(settings.db_path)) as con:
-        con.executemany(
-            "insert into ops.batch_audits values (?, ?, ?, current_timestamp::timestamp)",
-            [[batch_id, fingerprint, report.passed] for batch_id, fingerprint in pending],
-        )
+    if pending:
+        with duckdb.connect(str(settings.db_path)) as con:
+            con.executemany(
+                "insert into ops.batch_audits values (?, ?, ?, current_timestamp::timestamp)",
+                [[batch_id, fingerprint, report.passed] for batch_id, fingerprint in pending],
+            )
     report.audited_batches = [batch_id for batch_id, _ in pending]
     return report
 
