@@ -52,11 +52,7 @@ final as (
             else 'unknown'
         end as lead_temperature,
         coalesce(owner_team_name, 'unassigned') as team_name,
-        case
-            when owner_user_id is null or owner_team_name is null then 'unassigned'
-            when is_owner_outsourced then 'outsourced'
-            else 'in_house'
-        end as team_type,
+        {{ team_type('owner_user_id', 'owner_team_name', 'is_owner_outsourced') }} as team_type,
         lead_status,
         city,
         email_hash,

@@ -13,11 +13,7 @@ calls_with_caller_team as (
         outbound_calls.*,
         cast(outbound_calls.occurred_at as date) as activity_date,
         coalesce(users.team_name, 'unassigned') as team_name,
-        case
-            when outbound_calls.owner_user_id is null or users.team_name is null then 'unassigned'
-            when users.is_outsourced then 'outsourced'
-            else 'in_house'
-        end as team_type
+        {{ team_type('outbound_calls.owner_user_id', 'users.team_name', 'users.is_outsourced') }} as team_type
     from outbound_calls
     left join users
         on outbound_calls.owner_user_id = users.user_id
