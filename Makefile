@@ -28,15 +28,15 @@ browser:  ## Debian's Chromium for the dashboard's browser tests (Playwright nev
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 dashboard: $(STAMP)  ## the dashboard over the published warehouse, on http://localhost:8501
-	$(BIN)/streamlit run dashboard/app.py --server.headless true $(ARGS)
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --browser.gatherUsageStats false $(ARGS)
 
 docs: $(STAMP)  ## dbt docs site with lineage (needs a built warehouse: make run first)
 	$(BIN)/funnel dbt docs generate
 	@echo "open warehouse/dbt-target/index.html, or serve it: $(BIN)/funnel dbt docs serve --port 8080"
 
 lint: $(STAMP)
-	$(BIN)/ruff check funnel flows tests
-	$(BIN)/ruff format --check funnel flows tests
+	$(BIN)/ruff check funnel flows tests dashboard
+	$(BIN)/ruff format --check funnel flows tests dashboard
 
 bench: $(STAMP)  ## load and build at larger scale; figures go to benchmarks/results.md
 	$(BIN)/python -m funnel.bench $(ARGS)

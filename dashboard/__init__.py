@@ -1,0 +1,1 @@
+"""Streamlit dashboard over the published marts (run `streamlit run dashboard/app.py`)."""
