@@ -226,6 +226,12 @@ def _raw_line(fields: list[str]) -> str:
     return text[:RAW_LINE_LIMIT]
 
 
+def _csv_field_sql(name: str) -> str:
+    """SQL rendering one landed value as a CSV field: quoted when it holds a comma, quote or newline."""
+    v = f"coalesce(\"{name}\", '')"
+    return f"case when regexp_matches({v}, '[,\"\\r\\n]') then '\"' || replace({v}, '\"', '\"\"') || '\"' else {v} end"
+
+
 def _bad_encoding_column(fields: list[str], header: list[str]) -> str | None:
     for name, value in zip(header, fields, strict=False):
         try:
@@ -428,7 +434,8 @@ def _split(con: duckdb.DuckDBPyConnection, bf: BatchFile, batch_id: str, loaded_
         f"case when _error is null then min(_source_line) over (partition by _error is null, {key}) end "
         f"as _first_line from {LANDING}"
     )
-    raw_fields = " || ',' || ".join(f"coalesce(\"{c}\", '')" for c in entity.column_names)
+    # the record as CSV again, quoted like `_raw_line` quotes the rows rejected before landing
+    raw_fields = " || ',' || ".join(_csv_field_sql(c) for c in entity.column_names)
     con.execute(
         f"insert into {QUARANTINE_STAGE} "
         f"select _source_line, _error.col, _error.kind, _error.msg, left({raw_fields}, {RAW_LINE_LIMIT}) "

@@ -294,3 +294,15 @@ def test_batch_selection_by_id_and_range(batch_writer):
     assert names(ingest.select_batches(root, ["..2026-01-14"])) == ["2026-01-07", "2026-01-14"]
     with pytest.raises(ingest.ContractError, match="no such batch"):
         ingest.select_batches(root, ["2026-03-01"])
+
+
+def test_a_quarantined_line_is_kept_as_csv_whatever_stage_rejected_it(con, batch_writer):
+    text = USERS_HEADER + (
+        'U1,"Nagy, ""Béla""",t,maybe,true,2026-01-01\n'  # rejected after landing: bad boolean
+        'U2,"Kis, Anna",t,false,true,2026-01-01,extra\n'  # rejected while reading: column count
+    )
+    load(con, batch_writer("2026-01-07", {"crm/users.csv": text}))
+    assert con.execute("select line_number, raw_line from raw._quarantine order by 1").fetchall() == [
+        (2, 'U1,"Nagy, ""Béla""",t,maybe,true,2026-01-01'),
+        (3, 'U2,"Kis, Anna",t,false,true,2026-01-01,extra'),
+    ]
