@@ -130,6 +130,15 @@ def build_publication(
     return Publication.read(folder)
 
 
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write beside `path` and rename over it, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
 def _swap_in(settings: Settings, publication: Publication) -> None:
     """Point the published paths at `publication`, each with one atomic rename."""
     target = published_dir(settings)
@@ -145,7 +154,8 @@ def _swap_in(settings: Settings, publication: Publication) -> None:
     staged_link.symlink_to(os.path.relpath(publication.path / "parquet", target))
     os.replace(staged_db, target / "funnel.duckdb")
     os.replace(staged_link, target / "parquet")
-    (target / "CURRENT").write_text(publication.id + "\n", encoding="utf-8")
+    # last: status and rollback read it, and a crash before it leaves the previous id, whose files stay kept
+    write_text_atomically(target / "CURRENT", publication.id + "\n")
 
 
 def publish(settings: Settings, publication: Publication, keep: int = 5) -> Publication:

@@ -224,8 +224,6 @@ def render_html(db_path: Path, publication_id: str | None = None) -> str:
 
 def write_html(db_path: Path, out: Path, publication_id: str | None = None) -> Path:
     """Write the report atomically (readers never see half a file)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.tmp")
-    partial.write_text(render_html(db_path, publication_id), encoding="utf-8")
-    partial.replace(out)
-    return out
+    from funnel.publish import write_text_atomically
+
+    return write_text_atomically(out, render_html(db_path, publication_id))
