@@ -52,12 +52,12 @@ def _stage(settings: config.Settings, run_id: str, name: str, fn: Callable[[], A
         value = fn()
     except BaseException as exc:
         record.status, record.detail = "failed", f"{type(exc).__name__}: {exc}"[:2000]
-        record.finished_at = runlog._now()
+        record.finished_at = runlog.utc_now()
         runlog.record(settings, record)
         logger.error("stage %s failed after %.1fs: %s", name, time.monotonic() - started, exc)
         raise
     record.status = "success"
-    record.finished_at = runlog._now()
+    record.finished_at = runlog.utc_now()
     record.rows_affected = rows(value) if rows else None
     runlog.record(settings, record)
     logger.info("stage %s finished in %.1fs", name, time.monotonic() - started)

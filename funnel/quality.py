@@ -134,7 +134,6 @@ class ValidationReport:
     scope: str
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     docs_path: str | None = None
-    audited_batches: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -511,7 +510,6 @@ def validate_pending_batches(settings: Settings) -> ValidationReport:
                 "insert into ops.batch_audits values (?, ?, ?, current_timestamp::timestamp)",
                 [[batch_id, fingerprint, report.passed] for batch_id, fingerprint in pending],
             )
-    report.audited_batches = [batch_id for batch_id, _ in pending]
     return report
 
 

@@ -66,7 +66,7 @@ def exclusive_run(settings: Settings, wait_seconds: float = 0.0) -> Iterator[str
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     handle.seek(0)
     handle.truncate()
-    handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "started_at": _now().isoformat()}))
+    handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "started_at": utc_now().isoformat()}))
     handle.flush()
     try:
         yield run_id
@@ -77,7 +77,8 @@ def exclusive_run(settings: Settings, wait_seconds: float = 0.0) -> Iterator[str
         handle.close()
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Naive UTC, as the warehouse stores timestamps."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -86,7 +87,7 @@ class StageRecord:
     run_id: str
     stage: str
     status: str = "running"
-    started_at: datetime = field(default_factory=_now)
+    started_at: datetime = field(default_factory=utc_now)
     finished_at: datetime | None = None
     rows_affected: int | None = None
     detail: str | None = None

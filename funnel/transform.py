@@ -25,7 +25,6 @@ class DbtSummary:
     statuses: Counter = field(default_factory=Counter)  # "model:success" -> n
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    elapsed_seconds: float = 0.0
 
     def count(self, resource: str, status: str | None = None) -> int:
         return sum(
@@ -111,7 +110,6 @@ def read_run_results(command: str, target: Path) -> DbtSummary:
     if not path.exists():
         return summary
     doc = json.loads(path.read_text(encoding="utf-8"))
-    summary.elapsed_seconds = float(doc.get("elapsed_time") or 0.0)
     for result in doc.get("results", []):
         unique_id = result["unique_id"]
         resource = unique_id.split(".")[0]
