@@ -43,7 +43,9 @@ def load_batch(batch_dir: str, warehouse_dir: str | None, force: bool) -> loader
     settings = config.load(warehouse_dir)
     with warehouse.connect(settings) as con:
         warehouse.ensure_raw_schema(con)
-        result = loader.load_batch(con, Path(batch_dir), timezone=settings.timezone, force=force)
+        result = loader.load_batch(
+            con, Path(batch_dir), timezone=settings.timezone, force=force, workdir=settings.temp_dir
+        )
     logger.info(
         "batch %s %s: %d rows read, %d loaded, %d quarantined",
         result.batch_id,

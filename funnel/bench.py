@@ -44,7 +44,7 @@ def run_scale(scale: float, days: int, workdir: Path) -> dict:
         with warehouse.connect(settings) as con:
             warehouse.ensure_raw_schema(con)
             return sum(
-                ingest.load_batch(con, b, timezone=settings.timezone).rows_loaded
+                ingest.load_batch(con, b, timezone=settings.timezone, workdir=settings.temp_dir).rows_loaded
                 for b in ingest.discover_batches(extracts)
             )
 

@@ -19,7 +19,7 @@ BATCH_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TYPE_WORDS = {
     "varchar": "text",
     "integer": "a whole number",
-    "boolean": "true or false",
+    "boolean": "true or false (also t/f, yes/no, y/n, 1/0)",
     "date": "an ISO-8601 date (YYYY-MM-DD)",
     "timestamp": "an ISO-8601 timestamp (YYYY-MM-DD HH:MM:SS, optional UTC offset)",
 }
@@ -29,11 +29,15 @@ TYPE_WORDS = {
 class Column:
     name: str
     data_type: str
-    required: bool
+    required: bool  # a value may not be empty
     description: str
+    optional: bool = False  # the column may be absent from a file (then every value is empty)
+    formats: tuple[str, ...] = ()  # strptime formats for a date or timestamp written another way than ISO
 
     @property
     def expected(self) -> str:
+        if self.formats:
+            return f"a {self.data_type} written as {' or '.join(self.formats)}"
         if self.data_type.startswith("decimal"):
             return "a decimal number with a dot as decimal separator"
         return TYPE_WORDS[self.data_type]
@@ -57,9 +61,24 @@ class Entity:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
     @property
     def qualified_table(self) -> str:
         return f"{RAW_SCHEMA}.{self.raw_table}"
+
+
+def _column(col: dict) -> Column:
+    meta = col.get("config", {}).get("meta", {})
+    return Column(
+        name=col["name"].lower(),
+        data_type=col["data_type"],
+        required=bool(meta.get("required", False)),
+        description=" ".join(str(col.get("description", "")).split()),
+        optional=bool(meta.get("optional", False)),
+        formats=tuple(meta.get("formats", ())),
+    )
 
 
 def _parse(path: Path) -> list[Entity]:
@@ -68,15 +87,7 @@ def _parse(path: Path) -> list[Entity]:
     for source in doc["sources"]:
         for table in source["tables"]:
             meta = table.get("config", {}).get("meta", {})
-            columns = tuple(
-                Column(
-                    name=col["name"],
-                    data_type=col["data_type"],
-                    required=bool(col.get("config", {}).get("meta", {}).get("required", False)),
-                    description=" ".join(str(col.get("description", "")).split()),
-                )
-                for col in table["columns"]
-            )
+            columns = tuple(_column(col) for col in table["columns"])
             entities.append(
                 Entity(
                     system=source["name"],

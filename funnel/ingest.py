@@ -8,33 +8,22 @@ table (with batch, file and line) or in `raw._quarantine` (with the line, column
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from funnel import contract
-
-CHUNK_ROWS = 100_000
-RAW_LINE_LIMIT = 2_000  # characters of a quarantined line kept for inspection
-csv.field_size_limit(16 * 1024 * 1024)
+from funnel import contract, landing
+from funnel.landing import ContractError
 
 Progress = Callable[[str, int, int], None]
 
-TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?\s?(Z|[+-]\d{2}(:?\d{2})?)?$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-BOOLEAN_WORDS = ("true", "false", "t", "f", "1", "0", "yes", "no", "y", "n")
-
-
-class ContractError(Exception):
-    """A batch, file or header that does not follow the extract contract; nothing of the batch loads."""
+__all__ = ["BatchResult", "ContractError", "FileResult", "load_batch", "pending_batches", "select_batches"]
 
 
 @dataclass
@@ -101,6 +90,14 @@ def discover_batches(root: Path) -> list[Path]:
     return batches
 
 
+def _is_date(text: str) -> bool:
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return bool(contract.BATCH_ID_PATTERN.match(text))
+
+
 def _check_date(batch_id: str, where: Path) -> None:
     try:
         datetime.strptime(batch_id, "%Y-%m-%d")
@@ -144,32 +141,85 @@ def plan_batch(batch_dir: Path) -> list[BatchFile]:
     return list(planned.values())
 
 
-def read_manifest(batch_dir: Path, files: list[BatchFile]) -> dict[str, int]:
-    """Row counts from `_manifest.json` keyed by path inside the batch; {} when there is none."""
+@dataclass(frozen=True)
+class ManifestEntry:
+    rows: int | None
+    options: landing.FileOptions
+
+
+def read_manifest(batch_dir: Path, files: list[BatchFile]) -> dict[str, ManifestEntry]:
+    """What `_manifest.json` says of each file (rows, encoding, delimiter), keyed by path inside the batch."""
     path = batch_dir / "_manifest.json"
     if not path.exists():
         return {}
     where = f"{batch_dir.name}/_manifest.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        counts = {str(f["path"]): int(f["rows"]) for f in doc["files"]}
-    except (ValueError, KeyError, TypeError) as exc:
+        entries = {
+            str(f["path"]): ManifestEntry(
+                rows=int(f["rows"]) if f.get("rows") is not None else None,
+                options=landing.FileOptions(encoding=f.get("encoding"), delimiter=f.get("delimiter")),
+            )
+            for f in doc["files"]
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ContractError(
-            f'{where}: unreadable manifest ({exc}); expected {{"files": [{{"path": ..., "rows": ...}}]}}'
+            f"{where}: unreadable manifest ({exc}); expected "
+            '{"files": [{"path": "crm/leads.csv", "rows": 1234, "encoding": "utf-8", "delimiter": ","}]}'
         ) from None
     present = {f.relative.split("/", 1)[1] for f in files}
-    missing = sorted(set(counts) - present)
+    missing = sorted(set(entries) - present)
     if missing:
         raise ContractError(f"{where}: lists {', '.join(missing)}, which the batch does not contain")
-    return counts
+    for inside, entry in entries.items():
+        delimiter = entry.options.delimiter
+        if delimiter is not None and len(delimiter) != 1:
+            raise ContractError(f"{where}: delimiter {delimiter!r} of {inside}: expected one character")
+    return entries
 
 
-def file_hashes(batch_dir: Path, files: list[BatchFile]) -> dict[str, str]:
-    """sha256 of every file of the batch (and of its manifest), keyed by path inside the batch."""
+# Within one process a file is hashed once, however often its batch is planned and loaded.
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def file_hashes(
+    batch_dir: Path, files: list[BatchFile], recorded: dict[str, tuple[int, int, str]] | None = None
+) -> dict[str, str]:
+    """sha256 of every file of the batch (and of its manifest), keyed by path inside the batch.
+
+    A file whose size and modification time equal those recorded when it was loaded keeps its
+    recorded digest without being read again, as git and make do; `--force-reload` re-reads all.
+    """
     paths = [f.path for f in files]
     if (batch_dir / "_manifest.json").exists():
         paths.append(batch_dir / "_manifest.json")
-    return {p.relative_to(batch_dir).as_posix(): _file_sha256(p) for p in sorted(paths)}
+    hashes = {}
+    for path in sorted(paths):
+        inside = path.relative_to(batch_dir).as_posix()
+        size, mtime = _stat(path)
+        known = (recorded or {}).get(inside)
+        if known is not None and known[:2] == (size, mtime):
+            hashes[inside] = known[2]
+            continue
+        memo = (str(path.resolve()), size, mtime)
+        if memo not in _HASHES:
+            _HASHES[memo] = _file_sha256(path)
+        hashes[inside] = _HASHES[memo]
+    return hashes
+
+
+def recorded_files(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, tuple[int, int, str]]:
+    """(size, modification time, sha256) of the files of a batch as they were when it was loaded."""
+    rows = con.execute(
+        f"select path, size_bytes, modified_ns, sha256 from {contract.RAW_SCHEMA}._files where batch_id = ?",
+        [batch_id],
+    ).fetchall()
+    return {path: (size, modified, digest) for path, size, modified, digest in rows}
 
 
 def fingerprint(hashes: dict[str, str]) -> str:
@@ -185,337 +235,60 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading files into a varchar landing table, with line numbers
-# ---------------------------------------------------------------------------------------------
-
-LANDING = "_landing"
-QUARANTINE_STAGE = "_landing_rejects"
-
-
-def _create_landing(con: duckdb.DuckDBPyConnection, entity: contract.Entity) -> None:
-    cols = ", ".join(f'"{c}" varchar' for c in entity.column_names)
-    con.execute(f"create or replace temp table {LANDING} (_source_line bigint, {cols})")
-    con.execute(
-        f"create or replace temp table {QUARANTINE_STAGE} ("
-        "line_number bigint, column_name varchar, error_type varchar, reason varchar, raw_line varchar)"
-    )
-
-
-def _header_positions(header: list[str], entity: contract.Entity, relative: str) -> tuple[list[int], list[str]]:
-    """Position of each contract column in the file's header, and notes on extra columns."""
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in entity.column_names if c not in names]
-    if missing:
-        raise ContractError(
-            f"{relative}: missing column(s) {', '.join(missing)} in the header; expected the columns "
-            f"{', '.join(entity.column_names)} (see docs/extract-contract.md)"
-        )
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise ContractError(f"{relative}: column(s) {', '.join(duplicated)} appear twice in the header")
-    extra = [h for h in header if h.strip().lower() not in entity.column_names]
-    notes = [f"ignored column(s) not in the contract: {', '.join(extra)}"] if extra else []
-    return [names.index(c) for c in entity.column_names], notes
-
-
-def _raw_line(fields: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(fields)
-    text = buffer.getvalue().encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return text[:RAW_LINE_LIMIT]
-
-
-def _csv_field_sql(name: str) -> str:
-    """SQL rendering one landed value as a CSV field: quoted when it holds a comma, quote or newline."""
-    v = f"coalesce(\"{name}\", '')"
-    return f"case when regexp_matches({v}, '[,\"\\r\\n]') then '\"' || replace({v}, '\"', '\"\"') || '\"' else {v} end"
-
-
-def _bad_encoding_column(fields: list[str], header: list[str]) -> str | None:
-    for name, value in zip(header, fields, strict=False):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return name
-    return None
-
-
-def _csv_chunks(bf: BatchFile, rejects: list[tuple]) -> Iterator[tuple[int, pa.Table | None, list[str]]]:
-    """Yield (rows read so far, arrow chunk of structurally sound rows, notes) while collecting rejects."""
-    entity = bf.entity
-    with bf.path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text, strict=False)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise ContractError(f"{bf.relative}: empty file; expected a header row") from None
-        bad_header = _bad_encoding_column(header, header)
-        if bad_header is not None:
-            raise ContractError(f"{bf.relative}: line 1 (header) is not valid UTF-8")
-        positions, notes = _header_positions(header, entity, bf.relative)
-        width = len(header)
-        rows_read = 0
-        lines: list[int] = []
-        rows: list[list[str]] = []
-        previous_end = reader.line_num
-        for fields in reader:
-            line = previous_end + 1
-            previous_end = reader.line_num
-            if not fields:  # a blank line is not a record
-                continue
-            rows_read += 1
-            if len(fields) != width:
-                rejects.append(
-                    (
-                        line,
-                        None,
-                        "column_count",
-                        f"expected {width} columns as in the header, found {len(fields)}",
-                        _raw_line(fields),
-                    )
-                )
-                continue
-            bad = _bad_encoding_column(fields, header)
-            if bad is not None:
-                rejects.append(
-                    (
-                        line,
-                        bad.strip().lower(),
-                        "bad_encoding",
-                        f"column {bad.strip()}: bytes that are not valid UTF-8",
-                        _raw_line(fields),
-                    )
-                )
-                continue
-            lines.append(line)
-            rows.append([fields[p] for p in positions])
-            if len(rows) >= CHUNK_ROWS:
-                yield rows_read, _to_arrow(entity, lines, rows), notes
-                lines, rows = [], []
-        yield rows_read, _to_arrow(entity, lines, rows) if rows else None, notes
-
-
-def _to_arrow(entity: contract.Entity, lines: list[int], rows: list[list[str]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True))
-    data = {"_source_line": pa.array(lines, pa.int64())}
-    for name, values in zip(entity.column_names, columns, strict=True):
-        data[name] = pa.array(values, pa.string())
-    return pa.table(data)
-
-
-def _land_csv(con: duckdb.DuckDBPyConnection, bf: BatchFile) -> tuple[int, list[str]]:
-    rejects: list[tuple] = []
-    rows_read, notes = 0, []
-    cols = ", ".join(["_source_line", *[f'"{c}"' for c in bf.entity.column_names]])
-    for rows_read, chunk, notes in _csv_chunks(bf, rejects):  # noqa: B007 - last values are the totals
-        if chunk is not None:
-            con.register("_chunk", chunk)
-            con.execute(f"insert into {LANDING} ({cols}) select {cols} from _chunk")
-            con.unregister("_chunk")
-    if rejects:
-        con.executemany(f"insert into {QUARANTINE_STAGE} values (?, ?, ?, ?, ?)", rejects)
-    return rows_read, notes
-
-
-def _land_parquet(con: duckdb.DuckDBPyConnection, bf: BatchFile) -> tuple[int, list[str]]:
-    path = str(bf.path).replace("'", "''")
-    try:
-        described = con.execute(f"describe select * from read_parquet('{path}')").fetchall()
-    except duckdb.Error as exc:
-        raise ContractError(f"{bf.relative}: not a readable Parquet file ({exc})") from None
-    names = [row[0] for row in described]
-    _, notes = _header_positions(names, bf.entity, bf.relative)
-    lookup = {n.strip().lower(): n for n in names}
-    selects = ", ".join(f'cast("{lookup[c]}" as varchar) as "{c}"' for c in bf.entity.column_names)
-    con.execute(
-        f"insert into {LANDING} select file_row_number + 1 as _source_line, {selects} "
-        f"from read_parquet('{path}', file_row_number = true)"
-    )
-    rows_read = con.execute(f"select count(*) from {LANDING}").fetchone()[0]
-    return rows_read, notes
-
-
-# ---------------------------------------------------------------------------------------------
-# Typing, validating and splitting landed rows into raw rows and quarantined rows
-# ---------------------------------------------------------------------------------------------
-
-
-def _value(name: str) -> str:
-    return f"nullif(\"{name}\", '')"
-
-
-def _problem(column: contract.Column) -> tuple[str, str] | None:
-    """SQL that is true when a present value does not parse, with the error type; None for text."""
-    v = _value(column.name)
-    t = column.data_type
-    if t == "varchar":
-        return None
-    if t == "integer":
-        return f"{v} is not null and try_cast(trim({v}) as bigint) is null", "bad_number"
-    if t.startswith("decimal"):
-        return f"{v} is not null and try_cast(trim({v}) as {t}) is null", "bad_number"
-    if t == "boolean":
-        words = ", ".join(f"'{w}'" for w in BOOLEAN_WORDS)
-        return f"{v} is not null and lower(trim({v})) not in ({words})", "bad_boolean"
-    if t == "date":
-        return (
-            f"{v} is not null and (not regexp_full_match(trim({v}), '{DATE_PATTERN}') "
-            f"or try_cast(trim({v}) as date) is null)",
-            "bad_date",
-        )
-    if t == "timestamp":
-        return (
-            f"{v} is not null and (not regexp_full_match(trim({v}), '{TIMESTAMP_PATTERN}') "
-            f"or try_cast(trim({v}) as timestamptz) is null)",
-            "bad_date",
-        )
-    raise ValueError(f"contract type {t} of column {column.name} has no parser")
-
-
-def _typed(column: contract.Column) -> str:
-    v = _value(column.name)
-    t = column.data_type
-    if t == "varchar":
-        return v
-    if t == "integer":
-        return f"cast(trim({v}) as integer)"
-    if t == "boolean":
-        return f"lower(trim({v})) in ('true', 't', '1', 'yes', 'y')"
-    if t == "timestamp":
-        # Naive values are in the warehouse time zone (the session zone here); stored as UTC.
-        return f"timezone('UTC', cast(trim({v}) as timestamptz))"
-    return f"cast(trim({v}) as {t})"
-
-
-def _validate(con: duckdb.DuckDBPyConnection, entity: contract.Entity) -> None:
-    """Add an error column to the landing table: the first problem of each row, or null."""
-    checks: list[tuple[str, str, str, str]] = []  # (condition, column, error type, message)
-    for column in entity.columns:
-        problem = _problem(column)
-        if problem:
-            condition, error_type = problem
-            message = f"'column {column.name}: expected {column.expected}, got ' || {_quoted(column.name)}"
-            checks.append((condition, column.name, error_type, message))
-        if column.required:
-            checks.append(
-                (
-                    f"{_value(column.name)} is null",
-                    column.name,
-                    "missing_required",
-                    f"'column {column.name}: a value is required, found it empty'",
-                )
-            )
-    if not checks:
-        con.execute(f"alter table {LANDING} add column _error struct(col varchar, kind varchar, msg varchar)")
-        return
-    cases = " ".join(
-        f"when {cond} then {{'col': '{col}', 'kind': '{kind}', 'msg': {msg}}}" for cond, col, kind, msg in checks
-    )
-    con.execute(
-        f"create or replace temp table {LANDING} as select *, case {cases} else null end as _error from {LANDING}"
-    )
-
-
-def _quoted(name: str) -> str:
-    return f"'''' || left(\"{name}\", 60) || ''''"
-
-
-def _split(con: duckdb.DuckDBPyConnection, bf: BatchFile, batch_id: str, loaded_at: datetime) -> tuple[int, int]:
-    """Insert sound rows into the raw table and the rest into quarantine; returns (loaded, quarantined)."""
-    entity = bf.entity
-    key = ", ".join(f'"{k}"' for k in entity.primary_key)
-    # Duplicates are judged among otherwise sound rows: the first occurrence in the file wins.
-    con.execute(
-        f"create or replace temp table {LANDING} as select *, "
-        f"case when _error is null then row_number() over (partition by _error is null, {key} "
-        f"order by _source_line) end as _occurrence, "
-        f"case when _error is null then min(_source_line) over (partition by _error is null, {key}) end "
-        f"as _first_line from {LANDING}"
-    )
-    # the record as CSV again, quoted like `_raw_line` quotes the rows rejected before landing
-    raw_fields = " || ',' || ".join(_csv_field_sql(c) for c in entity.column_names)
-    con.execute(
-        f"insert into {QUARANTINE_STAGE} "
-        f"select _source_line, _error.col, _error.kind, _error.msg, left({raw_fields}, {RAW_LINE_LIMIT}) "
-        f"from {LANDING} where _error is not null "
-        f"union all "
-        f"select _source_line, '{entity.primary_key[0]}', 'duplicate_key', "
-        f"'duplicate key ({', '.join(entity.primary_key)}) first seen at line ' || _first_line, "
-        f"left({raw_fields}, {RAW_LINE_LIMIT}) "
-        f"from {LANDING} where _error is null and _occurrence > 1"
-    )
-    typed = ", ".join(f"{_typed(c)} as {c.name}" for c in entity.columns)
-    loaded = con.execute(
-        f"insert into {entity.qualified_table} "
-        f"select {typed}, ?, ?, _source_line, ? from {LANDING} "
-        f"where _error is null and _occurrence = 1 order by _source_line",
-        [batch_id, bf.relative, loaded_at],
-    ).fetchone()[0]
-    quarantined = con.execute(
-        f"insert into {contract.RAW_SCHEMA}._quarantine "
-        f"select ?, ?, line_number, column_name, error_type, reason, raw_line, ? "
-        f"from {QUARANTINE_STAGE} order by line_number",
-        [batch_id, bf.relative, loaded_at],
-    ).fetchone()[0]
-    return loaded, quarantined
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading batches
-# ---------------------------------------------------------------------------------------------
-
-
 def load_file(
     con: duckdb.DuckDBPyConnection,
     bf: BatchFile,
     batch_id: str,
     loaded_at: datetime,
     timezone: str,
+    workdir: Path,
+    options: landing.FileOptions | None = None,
 ) -> FileResult:
-    """Land, validate and split one file inside the caller's transaction."""
+    """Load one file into its raw table inside the caller's transaction (see funnel.landing)."""
+    loaded = landing.load_file(con, bf, batch_id, loaded_at, timezone, workdir, options)
     result = FileResult(batch_id, bf.relative, bf.entity.system, bf.entity.name)
-    _create_landing(con, bf.entity)
-    if bf.path.suffix == ".csv":
-        result.rows_read, result.notes = _land_csv(con, bf)
-    else:
-        result.rows_read, result.notes = _land_parquet(con, bf)
-    con.execute(f"set TimeZone = '{timezone}'")
-    try:
-        _validate(con, bf.entity)
-        result.rows_loaded, result.rows_quarantined = _split(con, bf, batch_id, loaded_at)
-    finally:
-        con.execute("set TimeZone = 'UTC'")
+    result.rows_read, result.rows_loaded, result.rows_quarantined = (
+        loaded.rows_read,
+        loaded.rows_loaded,
+        loaded.rows_quarantined,
+    )
+    result.notes = loaded.notes
     return result
 
 
 def _delete_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
     for entity in contract.entities().values():
         con.execute(f"delete from {entity.qualified_table} where _batch_id = ?", [batch_id])
-    for table, column in (("_quarantine", "batch_id"), ("_load_log", "batch_id"), ("_batches", "batch_id")):
-        con.execute(f"delete from {contract.RAW_SCHEMA}.{table} where {column} = ?", [batch_id])
+    for table in ("_quarantine", "_load_log", "_batches", "_files"):
+        con.execute(f"delete from {contract.RAW_SCHEMA}.{table} where batch_id = ?", [batch_id])
 
 
-def _record(con: duckdb.DuckDBPyConnection, result: BatchResult, hashes: dict[str, str], loaded_at: datetime) -> None:
-    for fr in result.files:
-        con.execute(
-            f"insert into {contract.RAW_SCHEMA}._load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                fr.batch_id,
-                fr.source_file,
-                fr.system,
-                fr.entity,
-                hashes[fr.source_file.split("/", 1)[1]],
-                fr.rows_read,
-                fr.rows_loaded,
-                fr.rows_quarantined,
-                fr.manifest_rows,
-                fr.is_reconciled,
-                "; ".join(fr.notes) or None,
-                loaded_at,
-            ],
-        )
+def _record(
+    con: duckdb.DuckDBPyConnection, batch_dir: Path, result: BatchResult, hashes: dict[str, str], loaded_at: datetime
+) -> None:
+    files = [[result.batch_id, inside, *_stat(batch_dir / inside), digest] for inside, digest in hashes.items()]
+    placeholders = ", ".join(["(?, ?, ?, ?, ?)"] * len(files))
+    con.execute(f"insert into {contract.RAW_SCHEMA}._files values {placeholders}", [v for f in files for v in f])
+    rows = [
+        [
+            fr.batch_id,
+            fr.source_file,
+            fr.system,
+            fr.entity,
+            hashes[fr.source_file.split("/", 1)[1]],
+            fr.rows_read,
+            fr.rows_loaded,
+            fr.rows_quarantined,
+            fr.manifest_rows,
+            fr.is_reconciled,
+            "; ".join(fr.notes) or None,
+            loaded_at,
+        ]
+        for fr in result.files
+    ]
+    if rows:  # one statement for the whole batch: statements are what a small batch pays for
+        placeholders = ", ".join(["(" + ", ".join(["?"] * len(rows[0])) + ")"] * len(rows))
+        con.execute(f"insert into {contract.RAW_SCHEMA}._load_log values {placeholders}", [v for r in rows for v in r])
     con.execute(
         f"insert into {contract.RAW_SCHEMA}._batches values (?, ?, ?, ?, ?, ?, ?)",
         [
@@ -544,24 +317,33 @@ def load_batch(
     timezone: str,
     force: bool = False,
     progress: Progress | None = None,
+    workdir: Path | None = None,
 ) -> BatchResult:
-    """Load one batch atomically. Unchanged deliveries are skipped; a re-delivery replaces the old one."""
+    """Load one batch atomically. Unchanged deliveries are skipped; a re-delivery replaces the old one.
+
+    `workdir` holds temporary copies of files that need transcoding or repair (default: the system's).
+    """
     batch_id = batch_dir.name
     _check_date(batch_id, batch_dir)
     files = plan_batch(batch_dir)
     manifest = read_manifest(batch_dir, files)
-    hashes = file_hashes(batch_dir, files)
+    hashes = file_hashes(batch_dir, files, None if force else recorded_files(con, batch_id))
+    workdir = workdir or Path(tempfile.gettempdir())
+    workdir.mkdir(parents=True, exist_ok=True)
     previous = loaded_fingerprint(con, batch_id)
     if previous == fingerprint(hashes) and not force:
         return BatchResult(batch_id, "unchanged")
     result = BatchResult(batch_id, "loaded" if previous is None else "replaced")
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute("begin transaction")
+    con.execute(f"set TimeZone = '{timezone}'")  # naive timestamps in the extracts are wall-clock time there
     try:
-        _delete_batch(con, batch_id)
+        if previous is not None:
+            _delete_batch(con, batch_id)
         for done, bf in enumerate(files, start=1):
-            fr = load_file(con, bf, batch_id, loaded_at, timezone)
-            fr.manifest_rows = manifest.get(bf.relative.split("/", 1)[1])
+            entry = manifest.get(bf.relative.split("/", 1)[1])
+            fr = load_file(con, bf, batch_id, loaded_at, timezone, workdir, entry.options if entry else None)
+            fr.manifest_rows = entry.rows if entry else None
             if fr.rows_read != fr.rows_loaded + fr.rows_quarantined:
                 raise ContractError(
                     f"{bf.relative}: read {fr.rows_read} rows but loaded {fr.rows_loaded} and quarantined "
@@ -575,11 +357,14 @@ def load_batch(
             result.files.append(fr)
             if progress:
                 progress(bf.relative, done, len(files))
-        _record(con, result, hashes, loaded_at)
+        _record(con, batch_dir, result, hashes, loaded_at)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        con.execute("set TimeZone = 'UTC'")
+        landing.forget(con)
     return result
 
 
@@ -592,8 +377,10 @@ def select_batches(root: Path, selection: list[str] | None = None) -> list[Path]
     for item in selection:
         low, dots, high = item.partition("..")
         for bound in (low, high):
-            if bound:
-                _check_date(bound, root)
+            if bound and not _is_date(bound):
+                raise ContractError(
+                    f"batch selection '{item}': expected a batch id (YYYY-MM-DD) or a range FROM..TO of them"
+                )
         if dots:
             matched = [b for b in batches if (not low or b.name >= low) and (not high or b.name <= high)]
         else:
@@ -609,6 +396,7 @@ def pending_batches(con: duckdb.DuckDBPyConnection, batches: list[Path]) -> list
     pending = []
     for batch_dir in batches:
         previous = loaded_fingerprint(con, batch_dir.name)
-        if previous != fingerprint(file_hashes(batch_dir, plan_batch(batch_dir))):
+        hashes = file_hashes(batch_dir, plan_batch(batch_dir), recorded_files(con, batch_dir.name))
+        if previous != fingerprint(hashes):
             pending.append(batch_dir)
     return pending

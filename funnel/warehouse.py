@@ -59,6 +59,18 @@ create table if not exists {contract.RAW_SCHEMA}._batches (
 """
 
 
+FILES_DDL = f"""
+create table if not exists {contract.RAW_SCHEMA}._files (
+    batch_id varchar not null,
+    path varchar not null,
+    size_bytes bigint not null,
+    modified_ns bigint not null,
+    sha256 varchar not null,
+    primary key (batch_id, path)
+)
+"""
+
+
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the pipeline's database with spill-to-disk settings, creating its folder if needed."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
@@ -84,5 +96,5 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {contract.RAW_SCHEMA}")
     for entity in contract.entities().values():
         con.execute(raw_table_ddl(entity))
-    for ddl in (LOAD_LOG_DDL, QUARANTINE_DDL, BATCH_DDL):
+    for ddl in (LOAD_LOG_DDL, QUARANTINE_DDL, BATCH_DDL, FILES_DDL):
         con.execute(ddl)
