@@ -103,7 +103,7 @@ def segment_note(f: Filters, types: tuple[str, ...] = ("channel", "team")) -> li
 
 def publication_caption() -> None:
     path = queries.published_path()
-    current = path.parent / "CURRENT"
-    publication = current.read_text(encoding="utf-8").strip() if current.exists() else "unknown"
+    # `published` links to the publication's folder, named by its id
+    publication = path.parent.resolve().name if path.parent.is_symlink() else "unknown"
     published_at = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
     st.sidebar.caption(f"Publication `{publication}`, published {published_at} · read-only: `{path}`")

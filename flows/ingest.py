@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from funnel import ingest as loader
 from funnel import settings as config
 from funnel import warehouse
-
-
-def _is_transient(task, task_run, state) -> bool:
-    """Retry only when the database file was busy, never on bad data."""
-    try:
-        state.result()
-    except duckdb.IOException:
-        return True
-    except Exception:
-        return False
-    return False
+from funnel.retry import transient_failure
 
 
 @task(cache_policy=NO_CACHE)
-def find_batches(extracts: str, warehouse_dir: str | None, selection: list[str] | None, force: bool) -> list[str]:
+def find_batches(extracts: str, settings: config.Settings, selection: list[str] | None, force: bool) -> list[str]:
     """Batch folders to load: the selection (or all), minus those already loaded unchanged."""
-    settings = config.load(warehouse_dir)
     candidates = loader.select_batches(Path(extracts), selection)
     if force:
         return [str(b) for b in candidates]
@@ -36,11 +24,10 @@ def find_batches(extracts: str, warehouse_dir: str | None, selection: list[str] 
         return [str(b) for b in loader.pending_batches(con, candidates)]
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 5, 15], retry_condition_fn=_is_transient)
-def load_batch(batch_dir: str, warehouse_dir: str | None, force: bool) -> loader.BatchResult:
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[2, 5, 15], retry_condition_fn=transient_failure)
+def load_batch(batch_dir: str, settings: config.Settings, force: bool) -> loader.BatchResult:
     """Load one batch in one transaction and log its row counts."""
     logger = get_run_logger()
-    settings = config.load(warehouse_dir)
     with warehouse.connect(settings) as con:
         warehouse.ensure_raw_schema(con)
         result = loader.load_batch(
@@ -63,13 +50,24 @@ def ingest(
     warehouse_dir: str | None = None,
     batches: list[str] | None = None,
     force: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> list[loader.BatchResult]:
-    """Load the selected batches (default: every batch not yet loaded), oldest first."""
-    todo = find_batches(extracts, warehouse_dir, batches, force)
+    """Load the selected batches (default: every batch not yet loaded), oldest first.
+
+    `settings` overrides settings for this run (name -> value), as `funnel run --set` does.
+    """
+    return load_batches(extracts, config.load(warehouse_dir, settings), batches, force)
+
+
+def load_batches(
+    extracts: str, settings: config.Settings, batches: list[str] | None = None, force: bool = False
+) -> list[loader.BatchResult]:
+    """The body of the ingest flow, for flows that already hold their settings."""
+    todo = find_batches(extracts, settings, batches, force)
     print(f"{len(todo)} batch(es) to load from {extracts}")
     results = []
     for number, batch_dir in enumerate(todo, start=1):
-        results.append(load_batch(batch_dir, warehouse_dir, force))
+        results.append(load_batch(batch_dir, settings, force))
         print(f"loaded {number}/{len(todo)}: {Path(batch_dir).name}")
     return results
 

@@ -1,8 +1,9 @@
 """The main job: load → validate raw batches → dbt build → validate marts → publish → report.
 
 Nothing reaches the published warehouse unless both audits pass. Every stage's outcome, duration
-and row counts go to `ops.run_log` in the build database; a failing stage stops the run with a
-readable reason and leaves the last publication untouched.
+and row counts, and every run's outcome (published, blocked or failed), go to the run log
+(`funnel.runlog`); a failing stage stops the run with a readable reason and leaves the last
+publication untouched. The settings are resolved once, checked, and handed to every task.
 """
 
 from __future__ import annotations
@@ -10,18 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.ingest import ingest
+from flows.ingest import load_batches
 from funnel import demo, publish, quality, report, runlog, transform
 from funnel import ingest as loader
 from funnel import settings as config
+from funnel.retry import transient_failure
 
 DBT_TIMEOUT_SECONDS = 3600
 
@@ -44,17 +46,17 @@ class PipelineReport:
 
 
 def _stage(settings: config.Settings, run_id: str, name: str, fn: Callable[[], Any], rows=None) -> Any:
-    """Run one stage and record its outcome, duration and rows in ops.run_log, failed or not."""
+    """Run one stage and record its outcome, duration and rows in the run log, failed or not."""
     record = runlog.StageRecord(run_id=run_id, stage=name)
     logger = get_run_logger()
     started = time.monotonic()
     try:
         value = fn()
     except BaseException as exc:
-        record.status, record.detail = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        record.status, record.detail = "failed", one_line(exc)[:2000]
         record.finished_at = runlog.utc_now()
         runlog.record(settings, record)
-        logger.error("stage %s failed after %.1fs: %s", name, time.monotonic() - started, exc)
+        logger.error("stage %s failed after %.1fs: %s", name, time.monotonic() - started, one_line(exc))
         raise
     record.status = "success"
     record.finished_at = runlog.utc_now()
@@ -64,6 +66,12 @@ def _stage(settings: config.Settings, run_id: str, name: str, fn: Callable[[], A
     return value
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as one readable line: its message (the type when it has none)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
 @task(cache_policy=NO_CACHE)
 def demo_extracts(target: str) -> str:
     """Generate the demo extracts once; later runs reuse them (generation is deterministic)."""
@@ -71,47 +79,44 @@ def demo_extracts(target: str) -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def validate_raw(warehouse_dir: str | None) -> quality.ValidationReport:
+def validate_raw(settings: config.Settings) -> quality.ValidationReport:
     """Audit every batch not yet audited with success in its current delivery."""
-    settings = config.load(warehouse_dir)
     result = quality.validate_pending_batches(settings)
     get_run_logger().info(quality.summarize(result))
     return result
 
 
-@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=[10])
-def dbt_build(warehouse_dir: str | None, full_refresh: bool, as_of: str | None) -> transform.DbtSummary:
-    """Seed, build and test every dbt model; fails when a model or an error-severity test fails."""
+@task(cache_policy=NO_CACHE)
+def dbt_build(settings: config.Settings, full_refresh: bool) -> transform.DbtSummary:
+    """Seed, build and test every dbt model; fails when a model or an error-severity test fails.
+
+    No retry: a failed test or model fails the same way again.
+    """
     logger = get_run_logger()
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
-    if as_of:
-        args += ["--vars", f"{{as_of_date: '{as_of}'}}"]
-    return transform.run_dbt(
-        args, config.load(warehouse_dir), echo=transform.progress_echo(logger.info), timeout=DBT_TIMEOUT_SECONDS
-    )
+    return transform.run_dbt(args, settings, echo=transform.progress_echo(logger.info), timeout=DBT_TIMEOUT_SECONDS)
 
 
 @task(cache_policy=NO_CACHE)
-def validate_marts(warehouse_dir: str | None) -> quality.ValidationReport:
+def validate_marts(settings: config.Settings) -> quality.ValidationReport:
     """Audit every mart table of the build database."""
-    settings = config.load(warehouse_dir)
-    result = quality.validate_marts(settings.db_path)
+    result = quality.validate_marts(settings)
     get_run_logger().info(quality.summarize(result))
     return result
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 5])
-def publish_marts(warehouse_dir: str | None, run_id: str, keep: int) -> publish.Publication:
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 5], retry_condition_fn=transient_failure)
+def publish_marts(settings: config.Settings, run_id: str, keep: int) -> publish.Publication:
     """Copy the audited marts into a new publication and swap it in atomically."""
-    settings = config.load(warehouse_dir)
     extra = {
         "meta.data_quality": "select * from build.ops.validation_results",
         "meta.run_log": "select * from build.ops.run_log",
         "meta.load_log": "select * from build.raw._load_log",
         # the raw lines stay behind: they may hold personal data
         "meta.quarantine": "select * exclude (raw_line) from build.raw._quarantine",
+        "meta.settings": "select * from build.ops.settings",
     }
     publication = publish.build_publication(settings, run_id=run_id, extra_tables=extra)
     return publish.publish(settings, publication, keep=keep)
@@ -120,16 +125,6 @@ def publish_marts(warehouse_dir: str | None, run_id: str, keep: int) -> publish.
 def _gate(result: quality.ValidationReport) -> None:
     if not result.passed:
         raise QualityGateError(f"the {result.scope} audit failed; nothing was published.\n{quality.summarize(result)}")
-
-
-def validate_as_of(as_of: str | None) -> str | None:
-    """Dates reach dbt as text: accept only a real ISO date."""
-    if as_of is None:
-        return None
-    try:
-        return date.fromisoformat(as_of).isoformat()
-    except ValueError:
-        raise ValueError(f"as-of date '{as_of}': expected YYYY-MM-DD") from None
 
 
 @flow(name="funnel-pipeline", log_prints=True)
@@ -142,65 +137,86 @@ def pipeline(
     force_reload: bool = False,
     keep_publications: int = 5,
     wait_seconds: float = 0.0,
+    settings: dict[str, str] | None = None,
 ) -> PipelineReport:
-    """Run the whole job on one warehouse; `extracts` defaults to generated demo data."""
-    settings = config.load(warehouse_dir)
-    as_of = validate_as_of(as_of)
+    """Run the whole job on one warehouse; `extracts` defaults to generated demo data.
+
+    `settings` overrides settings for this run (name -> value, as `funnel run --set`); `as_of`
+    is the setting as_of_date.
+    """
+    overrides = dict(settings or {})
+    if as_of:
+        overrides["as_of_date"] = as_of
+    resolved = config.load(warehouse_dir, overrides)
     if extracts is None:
         extracts = demo_extracts(str(demo.DEFAULT_DEMO_DIR))
-    with runlog.exclusive_run(settings, wait_seconds) as run_id:
-        print(f"run {run_id} on {settings.warehouse_dir} from {extracts}")
-        result = PipelineReport(run_id=run_id, extracts=extracts, db_path=str(settings.db_path))
-        result.batches = _stage(
-            settings,
-            run_id,
-            "load",
-            lambda: ingest(extracts, warehouse_dir, batches, force_reload),
-            rows=lambda r: sum(b.rows_loaded for b in r),
-        )
-        result.raw_audit = _stage(
-            settings,
-            run_id,
-            "validate_raw",
-            lambda: validate_raw(warehouse_dir),
-            rows=lambda r: len(r.outcomes),
-        )
-        _gate(result.raw_audit)
-        result.dbt = _stage(
-            settings,
-            run_id,
-            "dbt_build",
-            lambda: dbt_build(warehouse_dir, full_refresh, as_of),
-            rows=lambda s: s.count("model"),
-        )
-        result.mart_audit = _stage(
-            settings,
-            run_id,
-            "validate_marts",
-            lambda: validate_marts(warehouse_dir),
-            rows=lambda r: len(r.outcomes),
-        )
-        quality.store_results(settings, run_id, [result.raw_audit, result.mart_audit])
-        _gate(result.mart_audit)
-        result.publication = _stage(
-            settings,
-            run_id,
-            "publish",
-            lambda: publish_marts(warehouse_dir, run_id, keep_publications),
-            rows=lambda p: sum(p.tables.values()),
-        )
-        result.published_db = str(publish.published_db(settings))
-        _stage(settings, run_id, "report", lambda: _artifacts(result, settings))
+    with runlog.exclusive_run(resolved, wait_seconds) as run_id:
+        print(f"run {run_id} on {resolved.warehouse_dir} from {extracts}")
+        result = PipelineReport(run_id=run_id, extracts=extracts, db_path=str(resolved.db_path))
+        outcome = runlog.StageRecord(run_id=run_id, stage="run")
+        try:
+            _run_stages(result, resolved, run_id, extracts, batches, full_refresh, force_reload, keep_publications)
+        except BaseException as exc:
+            outcome.status = "blocked" if isinstance(exc, QualityGateError) else "failed"
+            outcome.detail = one_line(exc)[:2000]
+            raise
+        else:
+            outcome.status = "published"
+            outcome.detail = result.publication.id if result.publication else None
+        finally:
+            outcome.finished_at = runlog.utc_now()
+            runlog.record(resolved, outcome)
     return result
 
 
+def _run_stages(
+    result: PipelineReport,
+    settings: config.Settings,
+    run_id: str,
+    extracts: str,
+    batches: list[str] | None,
+    full_refresh: bool,
+    force_reload: bool,
+    keep_publications: int,
+) -> None:
+    result.batches = _stage(
+        settings,
+        run_id,
+        "load",
+        lambda: load_batches(extracts, settings, batches, force_reload),
+        rows=lambda r: sum(b.rows_loaded for b in r),
+    )
+    result.raw_audit = _stage(
+        settings, run_id, "validate_raw", lambda: validate_raw(settings), rows=lambda r: len(r.outcomes)
+    )
+    _gate(result.raw_audit)
+    result.dbt = _stage(
+        settings, run_id, "dbt_build", lambda: dbt_build(settings, full_refresh), rows=lambda s: s.count("model")
+    )
+    result.mart_audit = _stage(
+        settings, run_id, "validate_marts", lambda: validate_marts(settings), rows=lambda r: len(r.outcomes)
+    )
+    quality.store_results(settings, run_id, [result.raw_audit, result.mart_audit])
+    _gate(result.mart_audit)
+    transform.store_settings(settings)
+    with duckdb.connect(str(settings.db_path)) as con:
+        runlog.copy_to_table(settings, con)
+    result.publication = _stage(
+        settings,
+        run_id,
+        "publish",
+        lambda: publish_marts(settings, run_id, keep_publications),
+        rows=lambda p: sum(p.tables.values()),
+    )
+    result.published_db = str(publish.published_db(settings))
+    _stage(settings, run_id, "report", lambda: _artifacts(result, settings))
+
+
 def _artifacts(result: PipelineReport, settings: config.Settings) -> None:
-    """A Markdown summary and the headline funnel as Prefect artifacts, and the static HTML report."""
+    """A Markdown summary, a link to the publication's static report, and the headline funnel."""
     markdown = report.run_markdown(result)
     create_markdown_artifact(key="funnel-run-summary", markdown=markdown, description=f"run {result.run_id}")
-    html = report.write_html(
-        publish.published_db(settings), publish.published_dir(settings) / "report.html", result.publication.id
-    )
+    html = result.publication.path / "report.html"
     create_link_artifact(key="funnel-report", link=html.resolve().as_uri(), description="static HTML report")
     rows = report.headline_funnel(publish.published_db(settings))
     if rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import date
@@ -23,8 +24,17 @@ app = typer.Typer(
 )
 # The ephemeral Prefect API's telemetry write races the first flow run on SQLite (prefect #18934).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Its default 20 s start-up budget fails a third of the runs on a busy machine; 120 s failed none (STACK.md).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
+
+# Exit codes of every command (docs/operations.md explains each).
+EXIT_FAILED = 1  # the run failed: dbt, a crash, a full disk
+EXIT_USAGE = 2  # an argument or a setting is wrong
+EXIT_BLOCKED = 3  # an audit blocked publishing
+EXIT_LOCKED = 4  # another run holds the warehouse
+EXIT_CONTRACT = 5  # the extracts break the contract
 
 WarehouseOption = Annotated[
     Path | None,
@@ -38,6 +48,14 @@ BatchOption = Annotated[
     list[str] | None,
     typer.Option("--batch", help="Only these batches: YYYY-MM-DD or FROM..TO (repeatable).", show_default=False),
 ]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a setting for this run: name=value (repeatable); see README for the settings.",
+        show_default=False,
+    ),
+]
 
 
 def _use_warehouse(warehouse: Path | None) -> str | None:
@@ -47,9 +65,32 @@ def _use_warehouse(warehouse: Path | None) -> str | None:
     return str(warehouse.resolve()) if warehouse else None
 
 
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+def _fail(message: str, code: int = EXIT_FAILED) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def _settings(
+    warehouse: Path | None, items: list[str] | None = None, origins: dict[str, str] | None = None
+) -> config.Settings:
+    """The checked settings of this command, or a usage error naming the bad one."""
+    try:
+        return config.load(warehouse, config.parse_overrides(items), origins)
+    except config.SettingError as exc:
+        _fail(str(exc), code=EXIT_USAGE)
+        raise  # unreachable: _fail exits
+
+
+def _checked_extracts(extracts: Path, batch: list[str] | None) -> None:
+    """The extracts folder and the batch selection, checked before anything is started."""
+    from funnel import ingest
+
+    try:
+        ingest.check_extracts(extracts, batch)
+    except ingest.BatchSelectionError as exc:
+        _fail(str(exc), code=EXIT_USAGE)
+    except ingest.ContractError as exc:
+        _fail(f"the extracts break the contract: {exc}", code=EXIT_CONTRACT)
 
 
 def _progress() -> Progress:
@@ -120,16 +161,20 @@ def load(
     warehouse: WarehouseOption = None,
     batch: BatchOption = None,
     force: Annotated[bool, typer.Option(help="Reload batches even when their files are unchanged.")] = False,
+    set_: SetOption = None,
 ) -> None:
     """Load new or re-delivered batches into the raw schema (a Prefect flow)."""
+    settings = _settings(warehouse, set_)
+    _checked_extracts(extracts, batch)
+    _use_warehouse(settings.warehouse_dir)
     from flows.ingest import ingest
     from funnel.ingest import ContractError
 
-    warehouse_dir = _use_warehouse(warehouse)
     try:
-        results = ingest(str(extracts.resolve()), warehouse_dir, batch, force)
+        overrides = config.parse_overrides(set_)
+        results = ingest(str(extracts.resolve()), str(settings.warehouse_dir), batch, force, overrides)
     except ContractError as exc:
-        _fail(str(exc), code=2)
+        _fail(f"the extracts break the contract: {exc}", code=EXIT_CONTRACT)
     _print_batches(results)
 
 
@@ -141,40 +186,87 @@ def run(
     ] = None,
     warehouse: WarehouseOption = None,
     batch: BatchOption = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date for lifetime metrics (YYYY-MM-DD).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As-of date (YYYY-MM-DD): the setting as_of_date.")
+    ] = None,
+    set_: SetOption = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from scratch.")] = False,
     force_reload: Annotated[bool, typer.Option(help="Reload batches even when unchanged.")] = False,
     keep: Annotated[int, typer.Option(min=1, help="Publications to keep for rollback.")] = 5,
     wait: Annotated[float, typer.Option(min=0, help="Seconds to wait for a running pipeline.")] = 0.0,
 ) -> None:
     """Run the main job: load, audit raw batches, build, audit marts, publish, report."""
-    from flows.pipeline import QualityGateError, pipeline
+    items = [*(set_ or []), *([f"as_of_date={as_of}"] if as_of is not None else [])]
+    settings = _settings(warehouse, items, {"as_of_date": "--as-of"} if as_of is not None else None)
+    if extracts is not None:
+        _checked_extracts(extracts, batch)
+    _use_warehouse(settings.warehouse_dir)
+    # Prefect starts only now, when the arguments are known to be good.
+    from flows.pipeline import QualityGateError, one_line, pipeline
     from funnel.ingest import ContractError
     from funnel.runlog import RunLockedError
     from funnel.transform import DbtError
 
-    warehouse_dir = _use_warehouse(warehouse)
+    _quiet_tracebacks_of(ContractError, QualityGateError, RunLockedError, DbtError, config.SettingError, OSError)
     try:
         report = pipeline(
             str(extracts.resolve()) if extracts else None,
-            warehouse_dir,
+            str(settings.warehouse_dir),
             batch,
-            as_of,
+            None,
             full_refresh,
             force_reload,
             keep,
             wait,
+            config.parse_overrides(items),
         )
     except ContractError as exc:
-        _fail(f"the extracts break the contract: {exc}", code=2)
+        _fail(f"the extracts break the contract: {one_line(exc)}", code=EXIT_CONTRACT)
     except QualityGateError as exc:
-        _fail(f"{exc}\nthe previous publication is unchanged; see `funnel status`", code=3)
+        _fail(f"{exc}\nthe previous publication is unchanged; see `funnel status`", code=EXIT_BLOCKED)
     except RunLockedError as exc:
-        _fail(str(exc), code=4)
-    except (DbtError, ValueError) as exc:
+        _fail(str(exc), code=EXIT_LOCKED)
+    except DbtError as exc:
         _fail(f"{exc}\nthe previous publication is unchanged")
+    except config.SettingError as exc:
+        _fail(str(exc), code=EXIT_USAGE)
+    except OSError as exc:
+        _fail(f"{_os_error(exc)}; the previous publication is unchanged; see `funnel status`")
     _print_batches(report.batches)
     _print_summary(report)
+
+
+class _NoTracebackFor(logging.Formatter):
+    """Prefect logs every failed flow and task with its traceback; on the terminal, an expected
+    error (bad extracts, a blocked audit) is a line, not a traceback. Prefect's API still gets it."""
+
+    def __init__(self, base: logging.Formatter | None, expected: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.base = base or logging.Formatter()
+        self.expected = expected
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and isinstance(record.exc_info[1], self.expected):
+            quiet = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+            return self.base.format(quiet)
+        return self.base.format(record)
+
+
+def _quiet_tracebacks_of(*expected: type[BaseException]) -> None:
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler) and not isinstance(handler.formatter, _NoTracebackFor):
+                handler.setFormatter(_NoTracebackFor(handler.formatter, expected))
+
+
+def _os_error(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full ({exc.filename or exc.strerror}): free space and run again"
+    return " ".join(str(exc).split())
 
 
 @app.command()
@@ -182,7 +274,7 @@ def status(warehouse: WarehouseOption = None, runs: Annotated[int, typer.Option(
     """Show what is published, from which batches, and the last runs."""
     from funnel import publish, runlog
 
-    settings = config.load(_use_warehouse(warehouse))
+    settings = _settings(warehouse)
     now = publish.current(settings)
     if now is None:
         console.print(f"nothing published yet under {settings.warehouse_dir}")
@@ -221,12 +313,14 @@ def rollback(
     """Publish an earlier kept publication again, atomically."""
     from funnel import publish, runlog
 
-    settings = config.load(_use_warehouse(warehouse))
+    settings = _settings(warehouse)
     try:
         with runlog.exclusive_run(settings):
             restored = publish.rollback(settings, to)
-    except (publish.PublishError, runlog.RunLockedError) as exc:
+    except publish.PublishError as exc:
         _fail(str(exc))
+    except runlog.RunLockedError as exc:
+        _fail(str(exc), code=EXIT_LOCKED)
     console.print(f"published {restored.id} again (run {restored.run_id}, {restored.published_at})")
 
 
@@ -240,10 +334,13 @@ def serve(
 
     from flows.pipeline import pipeline
 
+    settings = _settings(None)
+    if extracts is not None:
+        _checked_extracts(extracts, None)
     parameters = {"extracts": str(extracts.resolve())} if extracts else {}
     pipeline.serve(
         name="funnel-daily",
-        schedules=[Cron(cron, timezone=config.load().timezone)],
+        schedules=[Cron(cron, timezone=settings.timezone)],
         parameters=parameters,
     )
 
@@ -256,12 +353,13 @@ def report_command(
     """Write a static HTML report of the headline numbers from the published warehouse."""
     from funnel import publish, report
 
-    settings = config.load(_use_warehouse(warehouse))
+    settings = _settings(warehouse)
     db = publish.published_db(settings)
     if not db.exists():
         _fail(f"nothing is published under {settings.warehouse_dir} yet: run `funnel run` first")
     now = publish.current(settings)
-    path = report.write_html(db, out or publish.published_dir(settings) / "report.html", now.id if now else None)
+    target = out or publish.published_dir(settings) / "report.html"
+    path = publish.write_text_atomically(target, report.render_html(db, now.id if now else None))
     console.print(f"wrote {path}")
 
 
@@ -297,9 +395,9 @@ def dbt(ctx: typer.Context, warehouse: WarehouseOption = None) -> None:
     """Run any dbt command against the warehouse, e.g. `funnel dbt test --select staging`."""
     from funnel.transform import DbtError, run_dbt
 
-    _use_warehouse(warehouse)
+    settings = _settings(warehouse)
     try:
-        run_dbt(list(ctx.args), config.load())
+        run_dbt(list(ctx.args), settings)
     except DbtError as exc:
         _fail(str(exc))
 
@@ -351,8 +449,50 @@ def _print_summary(report) -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    """The `funnel` command: an unexpected error is one line on the terminal, the traceback in a file."""
+    import traceback
+    from datetime import UTC, datetime
+
+    try:
+        code = app(standalone_mode=False)  # click returns the exit code instead of exiting
+    except typer.Exit as done:
+        code = done.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        code = 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, the details in a file
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error, from typer's own click
+            exc.show()
+            _exit(exc.exit_code)
+        if type(exc).__name__ == "Abort":
+            err.print("aborted")
+            _exit(130)
+        logs = Path(os.environ.get("FUNNEL_WAREHOUSE", "warehouse")) / "logs"
+        try:
+            logs.mkdir(parents=True, exist_ok=True)
+            crash = logs / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt"
+            crash.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"; the traceback is in {crash}"
+        except OSError:
+            where = ""
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, OSError):
+            message = _os_error(exc)
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {message}{where}", highlight=False)
+        code = EXIT_FAILED
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _exit(code: int) -> None:
+    """Exit after the exit handlers (Prefect stops its temporary server there), but skip the
+    interpreter's teardown, where DuckDB's bindings report objects still held as "leaks"."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    main()

@@ -146,15 +146,18 @@ def _choose_delimiter(header_line: str, wanted: set[str]) -> str:
     return max(DELIMITERS, key=score)
 
 
-def open_file(
-    path: Path,
-    relative: str,
-    wanted_columns: set[str],
-    workdir: Path,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-) -> CsvFile:
-    """Work out the encoding and delimiter and read the header; refuse what cannot be read at all."""
+@dataclass(frozen=True)
+class Header:
+    encoding: str
+    delimiter: str
+    names: list[str]
+    notes: list[str]
+
+
+def read_header(
+    path: Path, relative: str, wanted_columns: set[str], encoding: str | None = None, delimiter: str | None = None
+) -> Header:
+    """The encoding, delimiter and column names of a CSV file, from its first bytes only."""
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     if not head:
@@ -168,37 +171,47 @@ def open_file(
     else:
         notes.append(f"read as {chosen} (declared in the manifest)")
     try:
-        codec = codecs.lookup(chosen).name
+        codecs.lookup(chosen)
     except LookupError:
         raise FileRefused(f"{relative}: unknown encoding '{chosen}' declared in the manifest") from None
-    text, temp_files = path, []
-    if codec not in ("utf-8", "utf-8-sig"):
-        text = _transcode(path, chosen, workdir)
-        temp_files.append(text)
-        with text.open("rb") as handle:
-            head = handle.read(1 << 16)
-    first = head.removeprefix(codecs.BOM_UTF8).split(b"\n", 1)[0].rstrip(b"\r")
+    text = codecs.getincrementaldecoder(chosen)(errors="surrogateescape").decode(head)  # a cut tail is fine
+    first = text.removeprefix("\ufeff").split("\n", 1)[0].rstrip("\r")
     try:
-        header_line = first.decode("utf-8")
-    except UnicodeDecodeError:
-        guess = _guess_encoding(text)
-        for temp in temp_files:
-            temp.unlink(missing_ok=True)
+        first.encode("utf-8")
+    except UnicodeEncodeError:
+        guess = _guess_encoding(path)
         raise FileRefused(
-            f"{relative}: line 1 (the header) is not valid UTF-8; the file looks like {guess}: "
+            f"{relative}: line 1 (the header) is not valid {chosen}; the file looks like {guess}: "
             f"{_declare_hint(relative, guess)}"
         ) from None
-    chosen_delimiter = delimiter or _choose_delimiter(header_line, wanted_columns)
+    chosen_delimiter = delimiter or _choose_delimiter(first, wanted_columns)
     if chosen_delimiter != ",":
         notes.append(f"delimiter {chosen_delimiter!r}")
+    return Header(chosen, chosen_delimiter, fields(first, chosen_delimiter), notes)
+
+
+def open_file(
+    path: Path,
+    relative: str,
+    wanted_columns: set[str],
+    workdir: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> CsvFile:
+    """Read the header, and make a UTF-8 copy of a file in another encoding; refuse what cannot be read."""
+    header = read_header(path, relative, wanted_columns, encoding, delimiter)
+    text, temp_files = path, []
+    if codecs.lookup(header.encoding).name not in ("utf-8", "utf-8-sig"):
+        text = _transcode(path, header.encoding, workdir)
+        temp_files.append(text)
     return CsvFile(
         source=path,
         relative=relative,
         text=text,
-        encoding=chosen,
-        delimiter=chosen_delimiter,
-        header=fields(header_line, chosen_delimiter),
-        notes=notes,
+        encoding=header.encoding,
+        delimiter=header.delimiter,
+        header=header.names,
+        notes=list(header.notes),
         temp_files=temp_files,
     )
 

@@ -23,7 +23,21 @@ from funnel.landing import ContractError
 
 Progress = Callable[[str, int, int], None]
 
-__all__ = ["BatchResult", "ContractError", "FileResult", "load_batch", "pending_batches", "select_batches"]
+
+class BatchSelectionError(ValueError):
+    """A `--batch` selection that names no batch, or is not a batch id or range."""
+
+
+__all__ = [
+    "BatchResult",
+    "BatchSelectionError",
+    "ContractError",
+    "FileResult",
+    "check_extracts",
+    "load_batch",
+    "pending_batches",
+    "select_batches",
+]
 
 
 @dataclass
@@ -78,7 +92,7 @@ class BatchFile:
 def discover_batches(root: Path) -> list[Path]:
     """Batch folders under `root`, oldest first. Names starting with `_` or `.` are ignored."""
     if not root.is_dir():
-        raise ContractError(f"{root}: the extracts folder does not exist")
+        raise BatchSelectionError(f"{root}: the extracts folder does not exist")
     batches = []
     for child in sorted(root.iterdir()):
         if child.name.startswith(("_", ".")):
@@ -378,7 +392,7 @@ def select_batches(root: Path, selection: list[str] | None = None) -> list[Path]
         low, dots, high = item.partition("..")
         for bound in (low, high):
             if bound and not _is_date(bound):
-                raise ContractError(
+                raise BatchSelectionError(
                     f"batch selection '{item}': expected a batch id (YYYY-MM-DD) or a range FROM..TO of them"
                 )
         if dots:
@@ -386,7 +400,7 @@ def select_batches(root: Path, selection: list[str] | None = None) -> list[Path]
         else:
             matched = [b for b in batches if b.name == low]
         if not matched:
-            raise ContractError(f"batch selection '{item}': no such batch under {root}")
+            raise BatchSelectionError(f"batch selection '{item}': no such batch under {root}")
         chosen += [b for b in matched if b not in chosen]
     return sorted(chosen)
 
@@ -400,3 +414,20 @@ def pending_batches(con: duckdb.DuckDBPyConnection, batches: list[Path]) -> list
         if previous != fingerprint(hashes):
             pending.append(batch_dir)
     return pending
+
+
+def check_extracts(root: Path, selection: list[str] | None = None) -> list[Path]:
+    """The selected batches, each checked against the contract without reading its rows.
+
+    Fast enough to run before anything is started (it reads headers only): a wrong folder, a bad
+    selection, a file outside the contract or a missing column is reported in a second, not after
+    a server has started.
+    """
+    batches = select_batches(root, selection)
+    for batch_dir in batches:
+        files = plan_batch(batch_dir)
+        manifest = read_manifest(batch_dir, files)
+        for bf in files:
+            entry = manifest.get(bf.relative.split("/", 1)[1])
+            landing.check_header(bf, entry.options if entry else None)
+    return batches

@@ -392,6 +392,29 @@ def _insert_sound(
     return _Inserted(rows_loaded=loaded, late=late)
 
 
+def check_header(bf, options: FileOptions | None = None) -> None:
+    """Refuse a file whose header breaks the contract, reading only its first bytes (or schema)."""
+    options = options or FileOptions()
+    if bf.path.suffix == ".csv":
+        try:
+            header = csv_reader.read_header(
+                bf.path, bf.relative, set(bf.entity.column_names), options.encoding, options.delimiter
+            )
+        except csv_reader.FileRefused as exc:
+            raise ContractError(str(exc)) from None
+        _header_positions(header.names, bf.entity, bf.relative)
+        return
+    with duckdb.connect() as con:
+        try:
+            names = [
+                row[0]
+                for row in con.execute(f"describe select * from read_parquet({_literal(str(bf.path))})").fetchall()
+            ]
+        except duckdb.Error as exc:
+            raise ContractError(f"{bf.relative}: not a readable Parquet file ({exc})") from None
+    _header_positions(names, bf.entity, bf.relative)
+
+
 def _load_parquet(con, bf, batch_id: str, loaded_at: datetime) -> FileLoad:
     entity: contract.Entity = bf.entity
     path = _literal(str(bf.path))

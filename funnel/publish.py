@@ -1,14 +1,16 @@
-"""Write-audit-publish: copy audited marts into a new file and swap it in atomically.
+"""Write-audit-publish: copy audited marts into a new publication and swap it in atomically.
 
 Layout under the warehouse folder:
 
-    funnel.duckdb                      the build database (raw, staging, marts): the pipeline's only
-    published/funnel.duckdb            what analysts and BI open, read-only, at a stable path
-    published/parquet/<schema>/<table>.parquet   the same marts as Parquet (a symlink, swapped atomically)
-    publications/<id>/                 the last N publications, each self-contained
-    publications/<id>/publication.json what it holds and where it came from
+    funnel.duckdb                        the build database (raw, staging, marts): the pipeline's only
+    publications/<id>/funnel.duckdb      a publication: the marts, in an older storage format
+    publications/<id>/parquet/<schema>/<table>.parquet
+    publications/<id>/report.html        the static report of its headline numbers
+    publications/<id>/publication.json   what it holds and where it came from
+    published -> publications/<id>      what analysts and BI open, read-only, at a stable path
 
-A publication is built beside the published path and renamed over it (POSIX rename is atomic), so
+A publication is written whole and flushed to disk (fsync) before it is published; publishing
+renames one symlink, so the database file, the Parquet files and the report change together:
 a reader sees the previous publication or the new one, never a mix. A reader that has the old
 file open keeps reading it; it never blocks a run, and a run never breaks it.
 """
@@ -24,9 +26,10 @@ from pathlib import Path
 
 import duckdb
 
+from funnel.project import mart_schemas
 from funnel.settings import Settings
 
-MART_SCHEMAS = ("attraction", "conversion", "retention", "diagnostics")
+MART_SCHEMAS = mart_schemas()
 # Files written with an older storage format stay readable by BI tools on older DuckDB clients.
 STORAGE_VERSION = "v1.4.0"
 
@@ -58,6 +61,7 @@ class Publication:
 
 
 def published_dir(settings: Settings) -> Path:
+    """The stable path readers use: a symlink to the current publication's folder."""
     return settings.warehouse_dir / "published"
 
 
@@ -83,11 +87,14 @@ def build_publication(
     run_id: str | None,
     extra_tables: dict[str, str] | None = None,
 ) -> Publication:
-    """Copy every mart table of the build database into a new, self-contained publication folder.
+    """Copy every mart table of the build database into a new, self-contained publication folder,
+    with its static report.
 
     `extra_tables` maps "schema.table" to a query on the build database (attached as `build`), for
     bookkeeping that readers should see, such as data-quality results.
     """
+    from funnel import report
+
     folder = publications_dir(settings) / _new_id()
     partial = folder.with_name(folder.name + ".partial")
     partial.mkdir(parents=True)
@@ -126,51 +133,68 @@ def build_publication(
         "storage_version": STORAGE_VERSION,
     }
     (partial / "publication.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    report.write_html(db_file, partial / "report.html", folder.name)
     os.replace(partial, folder)
     return Publication.read(folder)
 
 
 def write_text_atomically(path: Path, text: str) -> Path:
-    """Write beside `path` and rename over it, so readers never see half a file."""
+    """Write beside `path`, flush to disk and rename over it, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
     partial.replace(path)
+    _fsync_dir(path.parent)
     return path
 
 
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def flush_to_disk(folder: Path) -> None:
+    """fsync every file and folder under `folder`, then the folder itself: the bytes are on disk."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(Path(root) / name, "rb") as handle:
+                os.fsync(handle.fileno())
+        _fsync_dir(Path(root))
+
+
 def _swap_in(settings: Settings, publication: Publication) -> None:
-    """Point the published paths at `publication`, each with one atomic rename."""
-    target = published_dir(settings)
-    target.mkdir(parents=True, exist_ok=True)
-    staged_db = target / f".funnel.duckdb.{publication.id}.tmp"
-    if staged_db.exists():
-        staged_db.unlink()
-    # A hard link shares the bytes without copying them; the publication file is never written again.
-    os.link(publication.path / "funnel.duckdb", staged_db)
-    staged_link = target / f".parquet.{publication.id}.tmp"
-    if staged_link.is_symlink() or staged_link.exists():
-        staged_link.unlink()
-    staged_link.symlink_to(os.path.relpath(publication.path / "parquet", target))
-    os.replace(staged_db, target / "funnel.duckdb")
-    os.replace(staged_link, target / "parquet")
-    # last: status and rollback read it, and a crash before it leaves the previous id, whose files stay kept
-    write_text_atomically(target / "CURRENT", publication.id + "\n")
+    """Point `published` at `publication` with one atomic rename of a symlink."""
+    link = published_dir(settings)
+    if link.exists() and not link.is_symlink():
+        # a warehouse published before publications were symlinked: keep the old folder aside
+        link.rename(publications_dir(settings) / f".legacy-published-{_new_id()}")
+    staged = link.with_name(f".published.{publication.id}.tmp")
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(os.path.relpath(publication.path, link.parent))
+    os.replace(staged, link)
+    _fsync_dir(link.parent)
 
 
 def publish(settings: Settings, publication: Publication, keep: int = 5) -> Publication:
     """Make `publication` the published one, then prune all but the newest `keep` publications."""
+    flush_to_disk(publication.path)
     _swap_in(settings, publication)
     prune(settings, keep)
     return publication
 
 
 def current(settings: Settings) -> Publication | None:
-    marker = published_dir(settings) / "CURRENT"
-    if not marker.exists():
+    link = published_dir(settings)
+    if not link.is_symlink():
         return None
-    folder = publications_dir(settings) / marker.read_text(encoding="utf-8").strip()
-    return Publication.read(folder) if folder.exists() else None
+    folder = (link.parent / os.readlink(link)).resolve()
+    return Publication.read(folder) if (folder / "publication.json").exists() else None
 
 
 def history(settings: Settings) -> list[Publication]:
@@ -189,9 +213,9 @@ def prune(settings: Settings, keep: int) -> None:
         if now is None or old.id != now.id:
             shutil.rmtree(old.path, ignore_errors=True)
     root = publications_dir(settings)
-    for leftover in root.glob("*.partial") if root.exists() else []:
+    for leftover in [*root.glob("*.partial"), *root.glob(".legacy-published-*")] if root.exists() else []:
         shutil.rmtree(leftover, ignore_errors=True)
-    for stale in published_dir(settings).glob(".*.tmp") if published_dir(settings).exists() else []:
+    for stale in settings.warehouse_dir.glob(".published.*.tmp"):
         stale.unlink(missing_ok=True)
 
 

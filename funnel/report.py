@@ -223,7 +223,7 @@ def render_html(db_path: Path, publication_id: str | None = None) -> str:
 
 
 def write_html(db_path: Path, out: Path, publication_id: str | None = None) -> Path:
-    """Write the report atomically (readers never see half a file)."""
-    from funnel.publish import write_text_atomically
-
-    return write_text_atomically(out, render_html(db_path, publication_id))
+    """Write the report beside (a publication is written whole before it is published)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(db_path, publication_id), encoding="utf-8")
+    return out

@@ -1,7 +1,15 @@
-"""One run at a time, and a record of every stage of every run in the warehouse."""
+"""One run at a time, and a durable record of every stage of every run.
+
+The run log is a JSON-lines file beside the warehouse (`logs/run_log.jsonl`), not a table in the
+build database: a run that fails because the database cannot be written (a full disk, a corrupt
+file) must still be recorded, and `funnel status` must show it. A small reserve file is kept
+beside it and given up when the disk is full, so that the record of that failure still fits.
+`ops.run_log` in the build database, and `meta.run_log` in each publication, are copies of it.
+"""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -9,33 +17,69 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from funnel import warehouse
+import duckdb
+
 from funnel.settings import Settings
 
-RUN_LOG_DDL = """
-create table if not exists ops.run_log (
-    run_id varchar not null,
-    stage varchar not null,
-    status varchar not null,
-    started_at timestamp not null,
-    finished_at timestamp,
-    duration_seconds double,
-    rows_affected bigint,
-    detail varchar
-)
-"""
+RESERVE_BYTES = 1 << 20
+COLUMNS = {
+    "run_id": "varchar",
+    "stage": "varchar",
+    "status": "varchar",
+    "started_at": "timestamp",
+    "finished_at": "timestamp",
+    "duration_seconds": "double",
+    "rows_affected": "bigint",
+    "detail": "varchar",
+}
 
 
 class RunLockedError(RuntimeError):
     """Another run holds the warehouse."""
 
 
+def log_path(settings: Settings) -> Path:
+    return settings.warehouse_dir / "logs" / "run_log.jsonl"
+
+
+def _reserve_path(settings: Settings) -> Path:
+    return settings.warehouse_dir / "logs" / ".reserve"
+
+
 def _lock_path(settings: Settings) -> Path:
     return settings.warehouse_dir / "run.lock"
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as the warehouse stores timestamps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def keep_reserve(settings: Settings) -> None:
+    """Make sure the reserve exists while there is room for it (it is given up on a full disk)."""
+    reserve = _reserve_path(settings)
+    if reserve.exists():
+        return
+    reserve.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with reserve.open("wb") as handle:
+            handle.write(b"\0" * RESERVE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        reserve.unlink(missing_ok=True)
+
+
+def _append(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @contextmanager
@@ -68,6 +112,7 @@ def exclusive_run(settings: Settings, wait_seconds: float = 0.0) -> Iterator[str
     handle.truncate()
     handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "started_at": utc_now().isoformat()}))
     handle.flush()
+    keep_reserve(settings)
     try:
         yield run_id
     finally:
@@ -75,11 +120,6 @@ def exclusive_run(settings: Settings, wait_seconds: float = 0.0) -> Iterator[str
         handle.truncate()
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
-
-
-def utc_now() -> datetime:
-    """Naive UTC, as the warehouse stores timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -100,46 +140,60 @@ class StageRecord:
 
 
 def record(settings: Settings, stage: StageRecord) -> None:
-    """Append a finished stage to ops.run_log in the build database."""
-    with warehouse.connect(settings) as con:
-        con.execute("create schema if not exists ops")
-        con.execute(RUN_LOG_DDL)
-        con.execute(
-            "insert into ops.run_log values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                stage.run_id,
-                stage.stage,
-                stage.status,
-                stage.started_at,
-                stage.finished_at,
-                stage.duration_seconds,
-                stage.rows_affected,
-                stage.detail,
-            ],
-        )
+    """Append a finished stage to the run log, durably, even on a full disk."""
+    row = asdict(stage)
+    row["duration_seconds"] = stage.duration_seconds
+    for key in ("started_at", "finished_at"):
+        row[key] = row[key].isoformat() if row[key] else None
+    text = json.dumps({name: row[name] for name in COLUMNS}) + "\n"
+    path = log_path(settings)
+    try:
+        _append(path, text)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _reserve_path(settings).unlink(missing_ok=True)  # the reserve exists for this moment
+        _append(path, text)
+
+
+def _read(settings: Settings) -> list[dict]:
+    path = log_path(settings)
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line torn by a crash mid-write
+    return rows
 
 
 def recent_runs(settings: Settings, limit: int = 10) -> list[dict]:
-    """The last runs with their stages, newest first (reads the build database read-only)."""
-    if not settings.db_path.exists():
-        return []
-    with warehouse.connect(settings, read_only=True) as con:
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'run_log'"
-        ).fetchone()[0]
-        if not exists:
-            return []
-        rows = con.execute(
-            "with runs as (select run_id, min(started_at) as started_at from ops.run_log group by 1 "
-            "order by 2 desc limit ?) "
-            "select l.run_id, l.stage, l.status, l.started_at, l.duration_seconds, l.rows_affected, l.detail "
-            "from ops.run_log as l inner join runs using (run_id) order by runs.started_at desc, l.started_at",
-            [limit],
-        ).fetchall()
+    """The last runs with their stages, newest first."""
     runs: dict[str, dict] = {}
-    for run_id, stage, status, started_at, duration, row_count, detail in rows:
-        run = runs.setdefault(run_id, {"run_id": run_id, "started_at": started_at, "stages": []})
+    for row in _read(settings):
+        run = runs.setdefault(row["run_id"], {"run_id": row["run_id"], "started_at": row["started_at"], "stages": []})
         run["stages"].append(
-            {"stage": stage, "status": status, "duration_seconds": duration, "rows": row_count, "detail": detail}
+            {
+                "stage": row["stage"],
+                "status": row["status"],
+                "duration_seconds": row["duration_seconds"],
+                "rows": row["rows_affected"],
+                "detail": row["detail"],
+            }
         )
-    return list(runs.values())
+    ordered = sorted(runs.values(), key=lambda run: run["started_at"], reverse=True)
+    return ordered[:limit]
+
+
+def copy_to_table(settings: Settings, con: duckdb.DuckDBPyConnection, table: str = "ops.run_log") -> None:
+    """Replace `table` with the run log, for SQL readers and the publication."""
+    schema = table.split(".")[0]
+    con.execute(f"create schema if not exists {schema}")
+    columns = ", ".join(f"{name} {dtype}" for name, dtype in COLUMNS.items())
+    con.execute(f"create or replace table {table} ({columns})")
+    rows = _read(settings)
+    if rows:
+        placeholders = ", ".join(["?"] * len(COLUMNS))
+        con.executemany(f"insert into {table} values ({placeholders})", [[r[n] for n in COLUMNS] for r in rows])

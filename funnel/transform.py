@@ -59,6 +59,12 @@ def progress_echo(echo: Callable[[str], None]) -> Callable[[str], None]:
     return filtered
 
 
+# dbt commands that compile the project, and so read vars
+_COMPILING = {
+    "build", "run", "test", "seed", "snapshot", "compile", "parse", "list", "ls", "show", "docs", "run-operation",
+}  # fmt: skip
+
+
 def run_dbt(
     args: list[str],
     settings: Settings,
@@ -66,13 +72,19 @@ def run_dbt(
     echo: Callable[[str], None] | None = print,
     timeout: float | None = None,
 ) -> DbtSummary:
-    """Run `dbt <args>` in the project, streaming its log lines to `echo`; raise DbtError on failure."""
+    """Run `dbt <args>` in the project, streaming its log lines to `echo`; raise DbtError on failure.
+
+    dbt gets every business setting as `--vars` (checked by funnel.settings), unless `args` carry
+    their own `--vars`.
+    """
     # Each warehouse keeps its own dbt target and logs, so that runs on different warehouses never
     # share manifests or run results.
     target = settings.warehouse_dir / "dbt-target"
     command = [dbt_executable(), *args, "--project-dir", str(PROJECT_ROOT)]
     if args and args[0] not in ("--version", "deps", "clean"):
         command += ["--target-path", str(target), "--log-path", str(settings.warehouse_dir / "logs")]
+    if args and args[0] in _COMPILING and "--vars" not in args:
+        command += ["--vars", settings.dbt_vars_json()]
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
@@ -122,3 +134,13 @@ def read_run_results(command: str, target: Path) -> DbtSummary:
         elif status == "warn":
             summary.warnings.append(f"- {resource} {name}: {message}"[:500])
     return summary
+
+
+def store_settings(settings: Settings) -> None:
+    """The run's settings as `ops.settings` (name, value, origin) in the build database; secrets hidden."""
+    import duckdb
+
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute("create schema if not exists ops")
+        con.execute("create or replace table ops.settings (name varchar, value varchar, origin varchar)")
+        con.executemany("insert into ops.settings values (?, ?, ?)", [list(row) for row in settings.described()])

@@ -292,7 +292,7 @@ def test_batch_selection_by_id_and_range(batch_writer):
     assert names(ingest.select_batches(root, ["2026-01-14"])) == ["2026-01-14"]
     assert names(ingest.select_batches(root, ["2026-01-10..2026-01-21"])) == ["2026-01-14", "2026-01-21"]
     assert names(ingest.select_batches(root, ["..2026-01-14"])) == ["2026-01-07", "2026-01-14"]
-    with pytest.raises(ingest.ContractError, match="no such batch"):
+    with pytest.raises(ingest.BatchSelectionError, match="no such batch"):
         ingest.select_batches(root, ["2026-03-01"])
 
 

@@ -10,10 +10,11 @@ RECEIPTS = (
     "receipt_id,store_id,customer_id,occurred_at,total_amount,currency,payment_method,is_return,original_receipt_id\n"
 )
 STORES = "store_id,store_name,city,store_format,opened_on,updated_at\nS1,One,Pécs,mall,2020-01-01,2026-01-01\n"
+AUDIT_SETTINGS = {"business_start": "2010-01-01", "future_tolerance_hours": 24}
 
 
 def test_saved_raw_suites_are_what_the_code_builds():
-    quality._context()  # GX builds suites only inside a data context
+    quality.file_context()  # GX builds suites only inside a data context
     for entity in contract.entities().values():
         built = quality.build_raw_suite(entity)
         saved = json.loads(quality.suite_path(built.name).read_text(encoding="utf-8"))
@@ -44,20 +45,61 @@ def test_only_critical_failures_and_errors_block_publishing():
     assert not errored.passed, "an expectation that errors must fail closed"
 
 
-def test_raw_audit_fails_critically_on_unknown_enumerations_and_orphan_stores(con, batch_writer, wh_settings):
+def test_raw_audit_blocks_orphan_stores_but_never_a_value_the_source_system_controls(con, batch_writer, wh_settings):
     receipts = RECEIPTS + (
         "R1,S1,,2026-01-05 10:00:00,100.00,HUF,cash,false,\n"
-        "R2,S9,,2026-01-05 11:00:00,50.00,HUF,bitcoin,false,\n"  # unknown store, unknown payment method
+        "R2,S9,,2026-01-05 11:00:00,50.00,HUF,bitcoin,false,\n"  # unknown store; a payment method nobody listed
     )
+    stores = STORES + "S2,Two,Győr,online,2020-01-01,2026-01-01\n"  # a store format nobody listed
+    batch = batch_writer("2026-01-07", {"pos/receipts.csv": receipts, "pos/stores.csv": stores})
+    ingest.load_batch(con, batch, timezone="Europe/Budapest")
+    con.close()
+
+    report = quality.run_isolated("raw", wh_settings.db_path, ["2026-01-07"], AUDIT_SETTINGS)
+
+    failed = {(o.suite, o.expectation) for o in report.outcomes if not o.success}
+    assert failed == {("raw.pos.receipts", "at least 99% of store_id values exist in pos/stores")}
+    assert not report.passed
+
+
+def test_history_older_than_the_business_start_is_blocked_with_the_setting_named(con, batch_writer, wh_settings):
+    receipts = RECEIPTS + "R1,S1,,1997-03-02 10:00:00,100.00,HUF,cash,false,\n"
+    batch = batch_writer("1997-03-08", {"pos/receipts.csv": receipts, "pos/stores.csv": STORES})
+    ingest.load_batch(con, batch, timezone="Europe/Budapest")
+    con.close()
+
+    blocked = quality.run_isolated("raw", wh_settings.db_path, ["1997-03-08"], AUDIT_SETTINGS)
+    failures = [o for o in blocked.outcomes if not o.success]
+    assert [(o.suite, o.expectation) for o in failures] == [
+        ("raw.pos.receipts", "occurred_at is not before the business start (setting business_start)")
+    ]
+    assert failures[0].hint == "set business_start if your history is older (now 2010-01-01)"
+    assert "set business_start if your history is older (now 2010-01-01)" in quality.summarize(blocked)
+
+    # the same saved suite, another setting: no file under expectations/ changes
+    saved = {p: p.read_bytes() for p in (quality.suite_path("raw.pos.receipts"),)}
+    passed = quality.run_isolated(
+        "raw", wh_settings.db_path, ["1997-03-08"], {**AUDIT_SETTINGS, "business_start": "1990-01-01"}
+    )
+    assert passed.passed and not [o for o in passed.outcomes if not o.success]
+    assert {p: p.read_bytes() for p in saved} == saved
+
+
+def test_timestamps_in_the_future_beyond_the_tolerance_are_blocked(con, batch_writer, wh_settings):
+    from datetime import datetime, timedelta
+
+    soon = (datetime.now() + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    later = (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    receipts = RECEIPTS + f"R1,S1,,{soon},1.00,HUF,cash,false,\nR2,S1,,{later},1.00,HUF,cash,false,\n"
     batch = batch_writer("2026-01-07", {"pos/receipts.csv": receipts, "pos/stores.csv": STORES})
     ingest.load_batch(con, batch, timezone="Europe/Budapest")
     con.close()
 
-    report = quality.run_isolated("raw", wh_settings.db_path, ["2026-01-07"])
-
-    failed = {(o.suite, o.expectation) for o in report.outcomes if not o.success}
-    assert ("raw.pos.receipts", "payment_method is one of card, cash, voucher") in failed
-    assert ("raw.pos.receipts", "at least 99% of store_id values exist in pos/stores") in failed
-    assert not report.passed
-    passed = {(o.suite, o.expectation) for o in report.outcomes if o.success}
-    assert ("raw.pos.stores", "store_format is one of flagship, mall, high_street, outlet") in passed
+    report = quality.run_isolated("raw", wh_settings.db_path, ["2026-01-07"], AUDIT_SETTINGS)
+    failed = [o for o in report.outcomes if not o.success]
+    assert [o.expectation for o in failed] == ["occurred_at is not in the future (setting future_tolerance_hours)"]
+    assert failed[0].observed.startswith("observed value: 1, e.g. [(") and later[:10] in failed[0].observed
+    relaxed = quality.run_isolated(
+        "raw", wh_settings.db_path, ["2026-01-07"], {**AUDIT_SETTINGS, "future_tolerance_hours": 100}
+    )
+    assert relaxed.passed

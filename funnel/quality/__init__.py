@@ -1,0 +1,45 @@
+"""Great Expectations gates: suites for every raw entity and every mart, run inside DuckDB (SQL).
+
+- `rules`: what is checked, as data (bounds, references, mart rules), and how severe a failure is;
+- `suites`: the GX suites built from the contract, the rules and the dbt manifest, saved under
+  `expectations/`;
+- `runner`: validating in a child process against the warehouse, and recording the outcomes.
+"""
+
+from funnel.quality.runner import (
+    ExpectationOutcome,
+    ValidationReport,
+    run_isolated,
+    store_results,
+    summarize,
+    validate_marts,
+    validate_pending_batches,
+)
+from funnel.quality.suites import (
+    build_raw_suite,
+    expectation_signature,
+    file_context,
+    mart_checks_from_manifest,
+    mart_suite_name,
+    suite_names,
+    suite_path,
+    write_suites,
+)
+
+__all__ = [
+    "ExpectationOutcome",
+    "ValidationReport",
+    "build_raw_suite",
+    "expectation_signature",
+    "file_context",
+    "mart_checks_from_manifest",
+    "mart_suite_name",
+    "run_isolated",
+    "store_results",
+    "suite_names",
+    "suite_path",
+    "summarize",
+    "validate_marts",
+    "validate_pending_batches",
+    "write_suites",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from funnel.quality.runner import main
+
+main(sys.argv[1:])

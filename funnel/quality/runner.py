@@ -1,0 +1,349 @@
+"""Running the audits: raw batches and marts validated inside DuckDB through GX's SQL engine.
+
+Validation runs in a child process: GX keeps pooled connections and global state that would hold
+the database file; a child releases everything when it exits, and can be timed out. The runtime
+data context lives beside the warehouse (`<warehouse>/gx`), holding a copy of the committed suites,
+so that runs never touch the repository. A failed `critical` expectation, or one that errors
+rather than evaluates (fail closed), blocks publishing; a `warning` is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from funnel import contract
+from funnel.project import PROJECT_ROOT
+from funnel.quality.suites import (
+    AUDIT_SCHEMA,
+    CONTEXT_DIR,
+    MART_SCHEMAS,
+    file_context,
+    gx,
+    mart_suite_name,
+    raw_audit_view,
+    raw_suite_name,
+)
+from funnel.settings import Settings
+
+DATASOURCE = "warehouse"
+DB_ENV = "FUNNEL_GX_DB_PATH"
+VALIDATION_TIMEOUT_SECONDS = 1800
+# settings the raw suites read from audit.settings, with their SQL types
+AUDIT_SETTINGS = {"business_start": "date", "future_tolerance_hours": "integer"}
+
+
+@dataclass
+class ExpectationOutcome:
+    suite: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    errored: bool
+    observed: str
+    hint: str | None = None  # what to change when this fails, naming the setting
+
+    @property
+    def blocks(self) -> bool:
+        return (not self.success or self.errored) and self.severity == "critical"
+
+
+@dataclass
+class ValidationReport:
+    scope: str
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    docs_path: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not any(o.blocks for o in self.outcomes)
+
+    def count(self, *, success: bool | None = None, severity: str | None = None) -> int:
+        return sum(
+            1
+            for o in self.outcomes
+            if (success is None or (o.success and not o.errored) == success)
+            and (severity is None or o.severity == severity)
+        )
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success or o.errored]
+
+
+def summarize(report: ValidationReport) -> str:
+    lines = [
+        f"{report.scope}: {report.count(success=True)} expectations passed, "
+        f"{report.count(success=False, severity='critical')} critical and "
+        f"{report.count(success=False, severity='warning')} warning failures"
+    ]
+    for outcome in report.failures[:20]:
+        kind = "ERROR" if outcome.errored else outcome.severity.upper()
+        column = f" [{outcome.column}]" if outcome.column else ""
+        hint = f": {outcome.hint}" if outcome.hint else ""
+        lines.append(f"  {kind}: {outcome.suite}{column}: {outcome.expectation} ({outcome.observed}){hint}")
+    return "\n".join(lines)
+
+
+def prepare_raw_audit(con: duckdb.DuckDBPyConnection, batches: list[str], settings: dict) -> None:
+    """The run's settings, and views over the rows of the batches being audited, one per raw entity."""
+    con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
+    columns = ", ".join(f"cast(? as {dtype}) as {name}" for name, dtype in AUDIT_SETTINGS.items())
+    con.execute(
+        f"create or replace table {AUDIT_SCHEMA}.settings as select {columns}",
+        [settings[name] for name in AUDIT_SETTINGS],
+    )
+    con.execute(f"create or replace table {AUDIT_SCHEMA}.batches (batch_id varchar)")
+    if batches:
+        con.executemany(f"insert into {AUDIT_SCHEMA}.batches values (?)", [[b] for b in batches])
+    for entity in contract.entities().values():
+        con.execute(
+            f"create or replace view {raw_audit_view(entity)} as select * from {entity.qualified_table} "
+            f"where _batch_id in (select batch_id from {AUDIT_SCHEMA}.batches)"
+        )
+
+
+def _runtime_context(db_path: Path):
+    """A file data context beside the warehouse, holding the committed suites."""
+    root = db_path.parent / "gx"
+    target = root / "expectations"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(CONTEXT_DIR / "expectations", target, ignore=shutil.ignore_patterns(".ge_store_backend_id"))
+    return file_context(root)
+
+
+def _observed(result) -> str:
+    res = result.result or {}
+    for key in ("observed_value", "unexpected_count"):
+        if key in res and res[key] is not None:
+            return f"{key.replace('_', ' ')}: {res[key]}"
+    return ""
+
+
+def _sample_rows(source, unexpected_rows_query: str, asset_query: str) -> str:
+    """A few offending rows of a failed SQL expectation: they say more than a count (SUMMARY has none)."""
+    from sqlalchemy import text
+
+    sql = unexpected_rows_query.replace("{batch}", f"({asset_query})")
+    try:
+        with source.get_engine().connect() as connection:
+            rows = connection.execute(text(f"select * from ({sql}) limit 3")).fetchall()
+    except Exception:  # noqa: BLE001 - a sample is a courtesy; the outcome stands without it
+        return ""
+    return f", e.g. {[tuple(str(v) for v in row) for row in rows]}" if rows else ""
+
+
+def _errored(result) -> bool:
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        return True
+    return any(isinstance(v, dict) and v.get("raised_exception") for v in info.values())
+
+
+def _hint(config, settings: dict) -> str | None:
+    meta = config.meta or {}
+    if not meta.get("hint"):
+        return None
+    setting = meta.get("setting")
+    now = f" (now {settings[setting]})" if setting in settings else ""
+    return f"{meta['hint']}{now}"
+
+
+def run_suites(
+    db_path: Path, scope: str, suites: dict[str, str], settings: dict, build_docs: bool = True
+) -> ValidationReport:
+    """Validate each suite (name -> query of its asset) against the database; never raises on data."""
+    report = ValidationReport(scope)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        context = _runtime_context(db_path)
+        os.environ[DB_ENV] = str(db_path)
+        source = context.data_sources.add_or_update_sql(name=DATASOURCE, connection_string=f"duckdb:///${{{DB_ENV}}}")
+        for suite_name, query in suites.items():
+            try:
+                suite = context.suites.get(suite_name)  # written by `funnel expectations --write`
+            except gx().exceptions.DataContextError:
+                # fail closed: an unaudited table must not be published
+                report.outcomes.append(
+                    ExpectationOutcome(
+                        suite=suite_name,
+                        expectation="a suite exists for this table",
+                        column=None,
+                        severity="critical",
+                        success=False,
+                        errored=True,
+                        observed="no suite saved: run `funnel expectations --write` after `funnel dbt parse`",
+                    )
+                )
+                continue
+            asset_name = suite_name.replace(".", "__")
+            try:
+                asset = source.get_asset(asset_name)
+            except LookupError:
+                asset = source.add_query_asset(name=asset_name, query=query)
+            batch_definition = next(iter(asset.batch_definitions), None) or asset.add_batch_definition_whole_table(
+                "all"
+            )
+            definition = gx().ValidationDefinition(name=asset_name, data=batch_definition, suite=suite)
+            definition = context.validation_definitions.add_or_update(validation=definition)
+            result = definition.run(result_format="SUMMARY")
+            for r in result.results:
+                config = r.expectation_config
+                observed = _observed(r)
+                if not r.success and "unexpected_rows_query" in config.kwargs:
+                    observed += _sample_rows(source, config.kwargs["unexpected_rows_query"], query)
+                report.outcomes.append(
+                    ExpectationOutcome(
+                        suite=suite_name,
+                        expectation=config.description or config.type,
+                        column=config.kwargs.get("column"),
+                        severity=str(getattr(config, "severity", "critical") or "critical").split(".")[-1].lower(),
+                        success=bool(r.success),
+                        errored=_errored(r),
+                        observed=observed,
+                        hint=None if r.success else _hint(config, settings),
+                    )
+                )
+        # Release the file: DuckDB refuses a second in-process connection with other settings.
+        source.get_engine().dispose()
+        if build_docs:
+            context.build_data_docs()
+            report.docs_path = str(db_path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
+    return report
+
+
+def run_isolated(scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None):
+    """Validate in a child process (see the module doc)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        arguments = Path(tmp) / "arguments.json"
+        arguments.write_text(json.dumps({"batches": batches or [], "settings": settings or {}}), encoding="utf-8")
+        command = [sys.executable, "-m", "funnel.quality", scope, str(db_path), str(out), str(arguments)]
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=VALIDATION_TIMEOUT_SECONDS, cwd=PROJECT_ROOT
+        )
+        if completed.returncode != 0 or not out.exists():
+            tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
+            raise RuntimeError(f"the {scope} validation could not run (exit code {completed.returncode}):\n{tail}")
+        doc = json.loads(out.read_text(encoding="utf-8"))
+    report = ValidationReport(scope=doc["scope"], docs_path=doc.get("docs_path"))
+    report.outcomes = [ExpectationOutcome(**o) for o in doc["outcomes"]]
+    return report
+
+
+AUDITS_DDL = """
+create table if not exists ops.batch_audits (
+    batch_id varchar not null,
+    fingerprint varchar not null,
+    passed boolean not null,
+    audited_at timestamp not null
+)
+"""
+
+RESULTS_DDL = """
+create table if not exists ops.validation_results (
+    run_id varchar not null,
+    scope varchar not null,
+    suite varchar not null,
+    expectation varchar not null,
+    column_name varchar,
+    severity varchar not null,
+    is_success boolean not null,
+    is_errored boolean not null,
+    observed varchar,
+    validated_at timestamp not null
+)
+"""
+
+
+def _audit_settings(settings: Settings) -> dict:
+    return {name: settings[name] for name in AUDIT_SETTINGS}
+
+
+def validate_pending_batches(settings: Settings) -> ValidationReport:
+    """Audit every loaded batch whose current delivery has not passed an audit yet, and record it.
+
+    A batch that failed stays pending, so it keeps blocking publication until it is re-delivered
+    (or its data is fixed, or a setting changed): a later run cannot publish it by accident.
+    """
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute("create schema if not exists ops")
+        con.execute(AUDITS_DDL)
+        pending = con.execute(
+            "select b.batch_id, b.fingerprint from raw._batches as b where not exists (select 1 from ops.batch_audits "
+            "as a where a.batch_id = b.batch_id and a.fingerprint = b.fingerprint and a.passed) order by 1"
+        ).fetchall()
+    if not pending:
+        return ValidationReport("raw")  # every batch in raw has passed an audit already
+    report = run_isolated("raw", settings.db_path, [batch_id for batch_id, _ in pending], _audit_settings(settings))
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.executemany(
+            "insert into ops.batch_audits values (?, ?, ?, current_timestamp::timestamp)",
+            [[batch_id, fingerprint, report.passed] for batch_id, fingerprint in pending],
+        )
+    return report
+
+
+def store_results(settings: Settings, run_id: str, reports: list[ValidationReport | None]) -> None:
+    """Keep every expectation outcome of the run in ops.validation_results (published with the marts)."""
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute("create schema if not exists ops")
+        con.execute(RESULTS_DDL)
+        rows = [
+            [run_id, r.scope, o.suite, o.expectation, o.column, o.severity, o.success, o.errored, o.observed]
+            for r in reports
+            if r is not None
+            for o in r.outcomes
+        ]
+        if rows:
+            con.executemany(
+                "insert into ops.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
+                rows,
+            )
+
+
+def validate_raw(db_path: Path, batches: list[str], settings: dict) -> ValidationReport:
+    """Audit the rows of `batches` in every raw table."""
+    with duckdb.connect(str(db_path)) as con:
+        prepare_raw_audit(con, batches, settings)
+    suites = {raw_suite_name(e): f"select * from {raw_audit_view(e)}" for e in contract.entities().values()}
+    return run_suites(db_path, "raw", suites, settings)
+
+
+def validate_marts(settings: Settings) -> ValidationReport:
+    """Audit every mart table of the build database (in a child process)."""
+    return run_isolated("marts", settings.db_path)
+
+
+def _validate_marts_here(db_path: Path) -> ValidationReport:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables where table_type = 'BASE TABLE' "
+            f"and table_schema in ({', '.join(repr(s) for s in MART_SCHEMAS)}) order by 1"
+        ).fetchall()
+    suites = {mart_suite_name(*t[0].split(".")): f"select * from {t[0]}" for t in tables}
+    return run_suites(db_path, "marts", suites, {})
+
+
+def main(argv: list[str]) -> None:
+    """`python -m funnel.quality raw|marts DB OUT ARGUMENTS_JSON`: validate and write the report as JSON."""
+    scope, db_path, out, arguments = argv
+    given = json.loads(Path(arguments).read_text(encoding="utf-8"))
+    if scope == "raw":
+        report = validate_raw(Path(db_path), given["batches"], given["settings"])
+    else:
+        report = _validate_marts_here(Path(db_path))
+    payload = {"scope": report.scope, "docs_path": report.docs_path, "outcomes": [asdict(o) for o in report.outcomes]}
+    Path(out).write_text(json.dumps(payload), encoding="utf-8")
