@@ -38,6 +38,13 @@ CALL_SECONDS = {
 # Opportunity stages before closing: (stage, days spent in it, chance it is lost from there)
 STAGE_FLOW = (("qualification", (1, 6), 0.10), ("presentation", (2, 8), 0.15),
               ("proposal", (3, 12), 0.22), ("negotiation", (3, 18), 0.25))  # fmt: skip
+# Speed to lead: a log-normal delay (median in minutes, sigma), capped at two days; some requests are never answered.
+FIRST_RESPONSE_MEDIAN_MINUTES = 35
+FIRST_RESPONSE_SIGMA = 1.3
+UNANSWERED_SHARE = 0.06
+# Presentations held, by whether the lead is inbound, and no-shows; the rest are cancelled.
+ATTENDED_SHARE = {True: 0.64, False: 0.58}
+NO_SHOW_SHARE = 0.27
 OPP_LOST_REASONS = (("price", 35), ("competitor", 25), ("no_budget", 20), ("timing", 12), ("no_decision", 8))
 
 
@@ -123,9 +130,9 @@ class SalesJourney:
     def _first_response(self, lead: Lead) -> datetime | None:
         """Speed to lead: minutes to a day or two; a few requests are never answered."""
         rng = self.rng
-        if rng.random() < 0.06:
+        if rng.random() < UNANSWERED_SHARE:
             return None
-        delay = min(2880.0, rng.lognormvariate(math.log(35), 1.3))
+        delay = min(2880.0, rng.lognormvariate(math.log(FIRST_RESPONSE_MEDIAN_MINUTES), FIRST_RESPONSE_SIGMA))
         t = self.hours.within(lead.created + timedelta(seconds=int(delay * 60) + 30), lead.owner.team)
         if rng.random() < 0.3:
             owner = self.records.owner_at(lead, t)
@@ -215,7 +222,7 @@ class SalesJourney:
         when = self.hours.later(agreed, team, 1, 10)
         activity_id = self.records.activity(lead, presenter, when, kind, "outbound", "scheduled", None, updated=agreed)
         roll = rng.random()
-        attend = 0.64 if lead.inbound else 0.58
+        attend = ATTENDED_SHARE[lead.inbound]
         if roll < attend:
             seconds = rng.randint(1800, 5400)
             done = when + timedelta(seconds=seconds)
@@ -235,7 +242,7 @@ class SalesJourney:
             else:
                 self._lose(lead, self.hours.later(done, team, 3, 14), "no_need")
             return
-        if roll < attend + 0.27:
+        if roll < attend + NO_SHOW_SHARE:
             outcome, seconds = "no_show", 0
             updated = when + timedelta(minutes=rng.randint(20, 60))
         else:
