@@ -68,10 +68,14 @@ class Spec:
             "text": "text",
         }[self.kind]
         if self.minimum is not None and self.maximum is not None:
-            words += f" from {self.minimum:g} to {self.maximum:g}"
+            words += f" from {_number(self.minimum)} to {_number(self.maximum)}"
         elif self.minimum is not None:
-            words += f" of at least {self.minimum:g}"
+            words += f" of at least {_number(self.minimum)}"
         return words + (" (or empty)" if self.optional else "")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 # Business settings: dbt vars, with their defaults in dbt_project.yml.
@@ -289,3 +293,21 @@ def load(
         values={spec.name: resolved[spec.name] for spec in BUSINESS},
         origins=origins,
     )
+
+
+def markdown_table() -> str:
+    """The settings as README lists them (a test keeps README in step with this)."""
+    lines = [
+        "| setting | environment | default | what it is |",
+        "|---|---|---|---|",
+    ]
+    for name, default in defaults().items():
+        spec = SPECS[name]
+        shown = "" if default in (None, "") else str(default)
+        where = "dbt_project.yml" if spec.dbt_var else "funnel/settings.py"
+        lines.append(
+            f"| `{name}` | `{spec.env_name}` | `{shown}` ({where}) | {spec.description}; {spec.expected()} |"
+            if shown
+            else f"| `{name}` | `{spec.env_name}` | empty ({where}) | {spec.description}; {spec.expected()} |"
+        )
+    return "\n".join(lines) + "\n"
