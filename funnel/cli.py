@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -230,7 +231,9 @@ def run(
         _fail(f"{exc}\nthe previous publication is unchanged")
     except config.SettingError as exc:
         _fail(str(exc), code=EXIT_USAGE)
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - a full disk surfaces as OSError or as a DuckDB error
+        if not _disk_full(exc):
+            raise
         _fail(f"{_os_error(exc)}; the previous publication is unchanged; see `funnel status`")
     _print_batches(report.batches)
     _print_summary(report)
@@ -238,15 +241,16 @@ def run(
 
 class _NoTracebackFor(logging.Formatter):
     """Prefect logs every failed flow and task with its traceback; on the terminal, an expected
-    error (bad extracts, a blocked audit) is a line, not a traceback. Prefect's API still gets it."""
+    error (bad extracts, a blocked audit, a full disk) is a line, not a traceback. Prefect's API
+    still gets the traceback."""
 
-    def __init__(self, base: logging.Formatter | None, expected: tuple[type[BaseException], ...]) -> None:
+    def __init__(self, base: logging.Formatter | None, expected: Callable[[BaseException], bool]) -> None:
         super().__init__()
         self.base = base or logging.Formatter()
         self.expected = expected
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and isinstance(record.exc_info[1], self.expected):
+        if record.exc_info and record.exc_info[1] is not None and self.expected(record.exc_info[1]):
             quiet = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
             return self.base.format(quiet)
         return self.base.format(record)
@@ -255,17 +259,27 @@ class _NoTracebackFor(logging.Formatter):
 def _quiet_tracebacks_of(*expected: type[BaseException]) -> None:
     from prefect.logging.handlers import PrefectConsoleHandler
 
+    def is_expected(exc: BaseException) -> bool:
+        return isinstance(exc, expected) or _disk_full(exc)
+
     for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
         for handler in logging.getLogger(name).handlers:
             if isinstance(handler, PrefectConsoleHandler) and not isinstance(handler.formatter, _NoTracebackFor):
-                handler.setFormatter(_NoTracebackFor(handler.formatter, expected))
+                handler.setFormatter(_NoTracebackFor(handler.formatter, is_expected))
 
 
-def _os_error(exc: OSError) -> str:
+def _disk_full(exc: BaseException) -> bool:
     import errno
 
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full ({exc.filename or exc.strerror}): free space and run again"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "no space left on device" in str(exc).lower()
+
+
+def _os_error(exc: BaseException) -> str:
+    if _disk_full(exc):
+        where = getattr(exc, "filename", None) or "writing the warehouse"
+        return f"the disk is full ({where}): free space and run again"
     return " ".join(str(exc).split())
 
 
@@ -475,9 +489,7 @@ def main() -> None:  # pragma: no cover - console entry point
             where = f"; the traceback is in {crash}"
         except OSError:
             where = ""
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        if isinstance(exc, OSError):
-            message = _os_error(exc)
+        message = _os_error(exc) or type(exc).__name__
         err.print(f"[bold red]error:[/] {type(exc).__name__}: {message}{where}", highlight=False)
         code = EXIT_FAILED
     _exit(code if isinstance(code, int) else 0)

@@ -8,6 +8,7 @@ table (with batch, file and line) or in `raw._quarantine` (with the line, column
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -374,12 +375,19 @@ def load_batch(
         _record(con, batch_dir, result, hashes, loaded_at)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        _roll_back(con)
         raise
     finally:
-        con.execute("set TimeZone = 'UTC'")
-        landing.forget(con)
+        with contextlib.suppress(duckdb.Error):  # a connection broken by the failure must not hide it
+            con.execute("set TimeZone = 'UTC'")
+            landing.forget(con)
     return result
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, unless the failure (a commit on a full disk, say) already ended the transaction."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("rollback")
 
 
 def select_batches(root: Path, selection: list[str] | None = None) -> list[Path]:
