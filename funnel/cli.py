@@ -115,6 +115,9 @@ def generate(
     end_date: Annotated[str, typer.Option(help="Last business day (YYYY-MM-DD).")] = "2026-10-31",
     batch_days: Annotated[int, typer.Option(min=1, help="Days covered by one batch folder.")] = 7,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    daily_tail: Annotated[
+        int, typer.Option(min=0, help="The last N days as one batch each: daily deliveries continuing the rest.")
+    ] = 0,
 ) -> None:
     """Write demo or benchmark extracts in the contract's layout, deterministic for a given seed."""
     from funnel import generate as generator
@@ -142,6 +145,7 @@ def generate(
                 batch_days=batch_days,
                 fmt=fmt,
                 progress=tick,
+                daily_tail=daily_tail,
             )
         except (FileExistsError, ValueError) as exc:
             _fail(str(exc))

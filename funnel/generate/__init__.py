@@ -94,14 +94,21 @@ def generate(
     batch_days: int = 7,
     fmt: str = "csv",
     progress: Callable[[str, int, int], None] | None = None,
+    daily_tail: int = 0,
 ) -> GenerateSummary:
-    """Write `days` days of extracts ending on `end_date` into `out`, one folder per `batch_days`."""
+    """Write `days` days of extracts ending on `end_date` into `out`, one folder per `batch_days`.
+
+    `daily_tail` makes the last days one batch each: loading all but the last gives a warehouse,
+    and the last is then the next day's delivery, continuing the same simulated business.
+    """
     _check_arguments(days, scale, dirty_rate, batch_days, fmt)
+    if not 0 <= daily_tail < days:
+        raise ValueError(f"daily_tail must be from 0 to days - 1 ({days - 1}), got {daily_tail}")
     out = Path(out)
     _check_output(out)
     out.mkdir(parents=True, exist_ok=True)
     start = end_date - timedelta(days=days - 1)
-    batches = plan_batches(start, end_date, batch_days)
+    batches = plan_batches(start, end_date, batch_days, daily_tail)
     entities = contract.entities()
     dirty = DirtyRun(dirty_rate, seed, fmt) if dirty_rate > 0 else None
 

@@ -29,12 +29,18 @@ class Batch:
             d += timedelta(days=1)
 
 
-def plan_batches(start: date, end: date, batch_days: int) -> list[Batch]:
+def plan_batches(start: date, end: date, batch_days: int, daily_tail: int = 0) -> list[Batch]:
     """Periods cut every `batch_days` days back from `end`, oldest first.
 
     The days before the first full period go into the first batch (the initial extract), so that no
     batch covers fewer than `batch_days` days and no batch looks like a sudden drop in volume.
+    The last `daily_tail` days are one batch each: the daily deliveries that continue the rest.
     """
+    if daily_tail:
+        tail_start = end - timedelta(days=daily_tail - 1)
+        head = plan_batches(start, tail_start - timedelta(days=1), batch_days) if tail_start > start else []
+        days = [tail_start + timedelta(days=n) for n in range(daily_tail)]
+        return head + [Batch(d.isoformat(), d, d) for d in days]
     lasts, last = [], end
     while last - timedelta(days=batch_days - 1) >= start:
         lasts.append(last)
