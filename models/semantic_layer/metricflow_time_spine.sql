@@ -12,9 +12,7 @@ days as (
 ),
 
 final as (
-    select
-        -- dates
-        cast(date_day as date) as date_day
+    select cast(date_day as date) as date_day
     from days
 )
 

@@ -26,15 +26,31 @@ receipts_range_joined as (
 ),
 
 only_as_of as (
-    select receipt_id, fx_rate_to_reporting from receipts_as_of_joined
+    select
+        receipt_id,
+        fx_rate_to_reporting
+    from receipts_as_of_joined
+
     except all
-    select receipt_id, fx_rate_to_reporting from receipts_range_joined
+
+    select
+        receipt_id,
+        fx_rate_to_reporting
+    from receipts_range_joined
 ),
 
 only_range as (
-    select receipt_id, fx_rate_to_reporting from receipts_range_joined
+    select
+        receipt_id,
+        fx_rate_to_reporting
+    from receipts_range_joined
+
     except all
-    select receipt_id, fx_rate_to_reporting from receipts_as_of_joined
+
+    select
+        receipt_id,
+        fx_rate_to_reporting
+    from receipts_as_of_joined
 ),
 
 final as (

@@ -21,7 +21,7 @@ traffic_hours_ranked as (
         visitor_count,
         row_number() over (
             partition by store_id, traffic_date
-            order by visitor_count desc, hour_of_day
+            order by visitor_count desc, hour_of_day asc
         ) as visitor_rank
     from store_traffic
 ),
@@ -106,9 +106,8 @@ store_days as (
         receipt_days.store_id is not null as has_receipts
     from traffic_days
     full outer join receipt_days
-        on
-            traffic_days.store_id = receipt_days.store_id
-            and traffic_days.business_date = receipt_days.business_date
+        on traffic_days.store_id = receipt_days.store_id
+        and traffic_days.business_date = receipt_days.business_date
 ),
 
 final as (

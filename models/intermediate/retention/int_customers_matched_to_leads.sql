@@ -84,11 +84,11 @@ candidate_leads_ranked as (
         row_number() over (
             partition by customer_id
             order by
-                match_priority,
-                case when created_date <= reference_date then 0 else 1 end,
+                match_priority asc,
+                case when created_date <= reference_date then 0 else 1 end asc,
                 case when created_date <= reference_date then created_at end desc,
-                created_at,
-                lead_id
+                created_at asc,
+                lead_id asc
         ) as candidate_rank
     from candidate_leads
 ),

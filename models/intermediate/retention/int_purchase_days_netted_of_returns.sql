@@ -151,7 +151,7 @@ final as (
 
         -- numerics
         cast(purchase_day_number as integer) as purchase_day_number,
-        cast({{ dbt.datediff('first_purchase_date', 'purchase_date', 'day') }} as integer)
+        cast({{ dbt.datediff('first_purchase_date', 'purchase_date', 'day') }} as integer)  -- noqa: LT05
             as days_since_first_purchase,
         cast(sale_receipt_count as integer) as sale_receipt_count,
         cast(return_receipt_count as integer) as return_receipt_count,

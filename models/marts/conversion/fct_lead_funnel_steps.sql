@@ -112,7 +112,7 @@ attempts_counted as (
     from steps_reached
     inner join attempt_events
         on steps_reached.lead_id = attempt_events.lead_id
-        and attempt_events.occurred_at <= steps_reached.reached_at
+        and steps_reached.reached_at >= attempt_events.occurred_at
     group by steps_reached.lead_id, steps_reached.step_order
 ),
 

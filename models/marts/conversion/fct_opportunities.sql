@@ -26,9 +26,8 @@ current_stage_entries as (
         max(opportunity_stages.entered_at) as entered_at
     from opportunities
     inner join opportunity_stages
-        on
-            opportunities.opportunity_id = opportunity_stages.opportunity_id
-            and opportunities.stage = opportunity_stages.stage
+        on opportunities.opportunity_id = opportunity_stages.opportunity_id
+        and opportunities.stage = opportunity_stages.stage
     group by opportunities.opportunity_id
 ),
 
@@ -77,12 +76,12 @@ final as (
         cast(amount_reporting as decimal(18, 2)) as amount,
         -- whole calendar days between the UTC dates, as Salesforce's opportunity age
         case
-            when is_closed then cast({{ dbt.datediff('created_at', 'closed_at', 'day') }} as integer)
+            when is_closed then cast({{ dbt.datediff('created_at', 'closed_at', 'day') }} as integer)  -- noqa: LT05
         end as sales_cycle_days,
         -- a deal opened after a back-dated as_of_date has no age yet
         case
             when not is_closed and cast(created_at as date) <= as_of_date
-                then cast({{ dbt.datediff('created_at', 'as_of_date', 'day') }} as integer)
+                then cast({{ dbt.datediff('created_at', 'as_of_date', 'day') }} as integer)  -- noqa: LT05
         end as days_open,
 
         -- booleans

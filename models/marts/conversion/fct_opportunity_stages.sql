@@ -66,7 +66,7 @@ final as (
         -- elapsed days, fractional: stages last hours to days, calendar days would round them away
         case
             when exited_at is not null
-                then cast({{ dbt.datediff('entered_at', 'exited_at', 'second') }} as double) / 86400
+                then cast({{ dbt.datediff('entered_at', 'exited_at', 'second') }} as double) / 86400  -- noqa: LT05
         end as duration_days,
 
         -- booleans

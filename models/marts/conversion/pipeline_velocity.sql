@@ -84,12 +84,11 @@ open_at_period_end as (
         cast(null as integer) as won_sales_cycle_days
     from opportunities
     inner join periods
-        on
-            opportunities.created_at < cast(periods.next_period_start as timestamp)
-            and (
-                opportunities.is_open
-                or opportunities.closed_at >= cast(periods.next_period_start as timestamp)
-            )
+        on opportunities.created_at < cast(periods.next_period_start as timestamp)
+        and (
+            opportunities.is_open
+            or opportunities.closed_at >= cast(periods.next_period_start as timestamp)
+        )
 ),
 
 opportunity_periods as (

@@ -209,9 +209,9 @@ rule_inputs as (
         {{ rule.denominator }} as denominator_count,
         {{ rule.sample }} as sample_count,
         cast({{ rule.threshold }} as double) as threshold
-    from {{ rule.source }}
+    from {{ rule.source }}  -- noqa: LT02
     {%- for step in rule.get('steps', []) %}
-    {{ 'where' if loop.first else '    and' }} {{ step }}_count is not null
+    {{ 'where' if loop.first else '    and' }} {{ step }}_count is not null  -- noqa: LT02
     {%- endfor %}
     {%- if not loop.last %}
 

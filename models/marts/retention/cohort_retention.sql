@@ -22,7 +22,7 @@ cohorts as (
         count(*) as cohort_size,
         max(as_of_date) as as_of_date
     from cohort_members
-    group by cohort_month
+    group by 1
 ),
 
 -- 0 .. 599: fifty years of months, more than any cohort can be old.
@@ -66,7 +66,7 @@ activity_rolled_up_to_cohort_months as (
         count(*) as active_customer_count,
         sum(net_amount) as net_revenue_amount
     from customer_activity_months
-    group by cohort_month, activity_month
+    group by 1, 2
 ),
 
 -- A customer becomes a repeat customer on their second purchase day.

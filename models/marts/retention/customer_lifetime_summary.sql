@@ -26,11 +26,11 @@ final as (
 
         -- numerics
         cast(frequency as integer) as frequency,
-        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as integer)
+        cast({{ dbt.datediff('first_purchase_date', 'last_purchase_date', 'day') }} as integer)  -- noqa: LT05
             as recency,
-        cast({{ dbt.datediff('first_purchase_date', 'as_of_date', 'day') }} as integer) as t,
+        cast({{ dbt.datediff('first_purchase_date', 'as_of_date', 'day') }} as integer) as t,  -- noqa: LT05
         cast(coalesce(mean_repeat_net_amount, 0) as decimal(18, 2)) as monetary_value,
-        cast({{ dbt.datediff('last_purchase_date', 'as_of_date', 'day') }} as integer)
+        cast({{ dbt.datediff('last_purchase_date', 'as_of_date', 'day') }} as integer)  -- noqa: LT05
             as days_since_last_purchase,
         cast(net_revenue_amount as decimal(18, 2)) as net_revenue_amount,
 

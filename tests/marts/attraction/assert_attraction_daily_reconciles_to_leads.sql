@@ -33,9 +33,9 @@ totals_compared as (
         reported.lead_count as reported_count
     from expected
     cross join reported
-    where expected.lead_count <> reported.lead_count
-        or coalesce(expected.request_count, 0) <> reported.request_count
-        or coalesce(expected.visit_count, 0) <> reported.visit_count
+    where expected.lead_count != reported.lead_count
+        or coalesce(expected.request_count, 0) != reported.request_count
+        or coalesce(expected.visit_count, 0) != reported.visit_count
 ),
 
 rows_over_leads as (

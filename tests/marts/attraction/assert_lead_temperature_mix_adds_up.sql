@@ -15,7 +15,7 @@ temperatures_not_adding_up as (
         segment_type
     from lead_temperature_mix
     where hot_lead_count + warm_lead_count + cold_lead_count + unknown_temperature_lead_count
-        <> lead_count
+        != lead_count
         or hot_lead_count > lead_count
         or hot_new_won_client_count > new_won_client_count
 ),
@@ -30,7 +30,7 @@ segments_summed as (
         sum(new_won_client_count) as new_won_client_count,
         sum(hot_new_won_client_count) as hot_new_won_client_count
     from lead_temperature_mix
-    where segment_type <> 'overall'
+    where segment_type != 'overall'
     group by
         period_grain,
         period_start_date,
@@ -53,10 +53,10 @@ segments_not_adding_up as (
         on segments_summed.period_grain = overall.period_grain
         and segments_summed.period_start_date = overall.period_start_date
     where overall.period_grain is null
-        or segments_summed.lead_count <> overall.lead_count
-        or segments_summed.hot_lead_count <> overall.hot_lead_count
-        or segments_summed.new_won_client_count <> overall.new_won_client_count
-        or segments_summed.hot_new_won_client_count <> overall.hot_new_won_client_count
+        or segments_summed.lead_count != overall.lead_count
+        or segments_summed.hot_lead_count != overall.hot_lead_count
+        or segments_summed.new_won_client_count != overall.new_won_client_count
+        or segments_summed.hot_new_won_client_count != overall.hot_new_won_client_count
 )
 
 select * from temperatures_not_adding_up

@@ -45,17 +45,21 @@ grains_compared as (
         and channel_rows.channel = campaign_rows_summed.channel
     where channel_rows.channel is null
         or campaign_rows_summed.channel is null
-        or channel_rows.spend_amount <> campaign_rows_summed.spend_amount
-        or channel_rows.lead_count <> campaign_rows_summed.lead_count
-        or channel_rows.visit_count <> campaign_rows_summed.visit_count
-        or channel_rows.new_won_client_count <> campaign_rows_summed.new_won_client_count
+        or channel_rows.spend_amount != campaign_rows_summed.spend_amount
+        or channel_rows.lead_count != campaign_rows_summed.lead_count
+        or channel_rows.visit_count != campaign_rows_summed.visit_count
+        or channel_rows.new_won_client_count != campaign_rows_summed.new_won_client_count
 ),
 
 source_totals as (
     select
         (select coalesce(sum(spend_amount_reporting), 0) from spend) as spend_amount,
         (select count(*) from leads) as lead_count,
-        (select count(*) from leads where is_won) as new_won_client_count
+        (
+            select count(*)
+            from leads
+            where is_won
+        ) as new_won_client_count
 ),
 
 mart_totals as (
@@ -73,9 +77,9 @@ totals_compared as (
         cast(null as {{ dbt.type_string() }}) as channel
     from source_totals
     cross join mart_totals
-    where source_totals.spend_amount <> mart_totals.spend_amount
-        or source_totals.lead_count <> mart_totals.lead_count
-        or source_totals.new_won_client_count <> mart_totals.new_won_client_count
+    where source_totals.spend_amount != mart_totals.spend_amount
+        or source_totals.lead_count != mart_totals.lead_count
+        or source_totals.new_won_client_count != mart_totals.new_won_client_count
 )
 
 select * from grains_compared

@@ -18,7 +18,6 @@ select
     opportunity_stages.stage as history_current_stage
 from opportunities
 left join opportunity_stages
-    on
-        opportunities.opportunity_id = opportunity_stages.opportunity_id
-        and opportunity_stages.is_current
+    on opportunities.opportunity_id = opportunity_stages.opportunity_id
+    and opportunity_stages.is_current
 where opportunity_stages.stage is null or opportunity_stages.stage != opportunities.stage

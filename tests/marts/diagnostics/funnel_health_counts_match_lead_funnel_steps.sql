@@ -28,22 +28,62 @@ outbound_steps as (
 ),
 
 steps_by_period as (
-    select 'week' as period_grain, cohort_week as period_start_date, outbound_steps.* from outbound_steps
+    select
+        'week' as period_grain,
+        outbound_steps.cohort_week as period_start_date,
+        outbound_steps.*
+    from outbound_steps
+
     union all
-    select 'month' as period_grain, cohort_month as period_start_date, outbound_steps.* from outbound_steps
+
+    select
+        'month' as period_grain,
+        outbound_steps.cohort_month as period_start_date,
+        outbound_steps.*
+    from outbound_steps
 ),
 
 steps_by_segment as (
-    select period_grain, period_start_date, 'overall' as segment_type, 'all' as segment_value, step_name, reached
+    select
+        period_grain,
+        period_start_date,
+        'overall' as segment_type,
+        'all' as segment_value,
+        step_name,
+        reached
     from steps_by_period
+
     union all
-    select period_grain, period_start_date, 'channel' as segment_type, channel as segment_value, step_name, reached
+
+    select
+        period_grain,
+        period_start_date,
+        'channel' as segment_type,
+        channel as segment_value,
+        step_name,
+        reached
     from steps_by_period
+
     union all
-    select period_grain, period_start_date, 'team' as segment_type, team_name as segment_value, step_name, reached
+
+    select
+        period_grain,
+        period_start_date,
+        'team' as segment_type,
+        team_name as segment_value,
+        step_name,
+        reached
     from steps_by_period
+
     union all
-    select period_grain, period_start_date, 'owner' as segment_type, owner_user_id as segment_value, step_name, reached
+
+    select
+        period_grain,
+        period_start_date,
+        'owner' as segment_type,
+        owner_user_id as segment_value,
+        step_name,
+        reached
     from steps_by_period
 ),
 
@@ -65,19 +105,47 @@ step_counts as (
 ),
 
 expected as (
-    select *, 'potential_to_contacted_ratio' as rule_id, dialed as numerator, reached as denominator
+    select
+        *,
+        'potential_to_contacted_ratio' as rule_id,
+        dialed as numerator,
+        reached as denominator
     from step_counts
+
     union all
-    select *, 'interested_share_of_contacted' as rule_id, listened as numerator, reached as denominator
+
+    select
+        *,
+        'interested_share_of_contacted' as rule_id,
+        listened as numerator,
+        reached as denominator
     from step_counts
+
     union all
-    select *, 'price_discussion_share_of_interested' as rule_id, price_discussed as numerator, listened as denominator
+
+    select
+        *,
+        'price_discussion_share_of_interested' as rule_id,
+        price_discussed as numerator,
+        listened as denominator
     from step_counts
+
     union all
-    select *, 'presentation_attendance' as rule_id, attended as numerator, agreed as denominator
+
+    select
+        *,
+        'presentation_attendance' as rule_id,
+        attended as numerator,
+        agreed as denominator
     from step_counts
+
     union all
-    select *, 'attendee_no_buy_share' as rule_id, attended - won as numerator, attended as denominator
+
+    select
+        *,
+        'attendee_no_buy_share' as rule_id,
+        attended - won as numerator,
+        attended as denominator
     from step_counts
 ),
 

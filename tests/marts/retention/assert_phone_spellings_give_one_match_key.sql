@@ -6,19 +6,25 @@
 with
 
 spellings as (
-    select 'mobile' as phone_number, '+36 30 123 4567' as spelling
-    union all select 'mobile', '06301234567'
-    union all select 'mobile', '06-30-123-4567'
-    union all select 'mobile', '0036 30 1234567'
-    union all select 'mobile', '+36301234567'
-    union all select 'mobile', '06 30 123 4567'
-    union all select 'mobile', '+36-30-1234567'
-    union all select 'mobile', '301234567'
-    union all select 'mobile', '(06 30) 123-45-67'
-    union all select 'budapest', '+36 1 234 5678'
-    union all select 'budapest', '06 1 234 5678'
-    union all select 'budapest', '0036-1-2345678'
-    union all select 'budapest', '+3612345678'
+    select
+        written_spellings.phone_number,
+        written_spellings.spelling
+    from (
+        values
+        ('mobile', '+36 30 123 4567'),
+        ('mobile', '06301234567'),
+        ('mobile', '06-30-123-4567'),
+        ('mobile', '0036 30 1234567'),
+        ('mobile', '+36301234567'),
+        ('mobile', '06 30 123 4567'),
+        ('mobile', '+36-30-1234567'),
+        ('mobile', '301234567'),
+        ('mobile', '(06 30) 123-45-67'),
+        ('budapest', '+36 1 234 5678'),
+        ('budapest', '06 1 234 5678'),
+        ('budapest', '0036-1-2345678'),
+        ('budapest', '+3612345678')
+    ) as written_spellings (phone_number, spelling)
 ),
 
 match_keys as (

@@ -8,11 +8,8 @@ rfm_segments as (
 ),
 
 scores as (
-    select 1 as score
-    union all select 2
-    union all select 3
-    union all select 4
-    union all select 5
+    select score_values.score
+    from (values (1), (2), (3), (4), (5)) as score_values (score)
 ),
 
 score_pairs as (
