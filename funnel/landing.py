@@ -108,6 +108,11 @@ def _converted(column: contract.Column, source: str, timezone: str) -> str:
     return f"timezone('UTC', timezone({_literal(timezone)}, cast({parsed} as timestamp)))"
 
 
+def _insert_columns(entity: contract.Entity) -> str:
+    """The raw table's columns by name: a table made under an older contract has new ones at its end."""
+    return ", ".join([*entity.column_names, "_batch_id", "_source_file", "_source_line", "_loaded_at"])
+
+
 def _literal(text: str | None) -> str:
     return "null" if text is None else "'" + text.replace("'", "''") + "'"
 
@@ -285,7 +290,8 @@ class _Csv:
 
         def insert(read_csv: str) -> str:
             return (
-                f"insert into {table} select {values}, {_literal(batch_id)}, {_literal(relative)}, {line_sql}, "
+                f"insert into {table} ({_insert_columns(self.entity)}) "
+                f"select {values}, {_literal(batch_id)}, {_literal(relative)}, {line_sql}, "
                 f"cast({_literal(loaded_at.isoformat())} as timestamp) from {read_csv} {line_join}"
             )
 
@@ -383,7 +389,8 @@ def _insert_sound(
         con.executemany(f"insert into {PROBLEMS} values (?)", [[row[0]] for row in problems])
     typed = ", ".join(f"{source.values[c.name]} as {c.name}" for c in entity.columns)
     loaded = con.execute(
-        f"insert into {entity.qualified_table} select {typed}, $batch, $file, {source.line_sql}, $loaded_at "
+        f"insert into {entity.qualified_table} ({_insert_columns(entity)}) "
+        f"select {typed}, $batch, $file, {source.line_sql}, $loaded_at "
         f"from {source.relation} anti join {PROBLEMS} using (ordinality)",
         {"batch": batch_id, "file": relative, "loaded_at": loaded_at},
     ).fetchone()[0]

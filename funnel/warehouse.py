@@ -92,9 +92,24 @@ def raw_table_ddl(entity: contract.Entity) -> str:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, one table per contract entity, and the loader's bookkeeping tables."""
+    """Create the raw schema, one table per contract entity, and the loader's bookkeeping tables.
+
+    A warehouse made under an older contract gets the columns the contract has added since (empty
+    for the rows already loaded), so that a release can extend the contract without a reload.
+    """
     con.execute(f"create schema if not exists {contract.RAW_SCHEMA}")
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?",
+        [contract.RAW_SCHEMA],
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
     for entity in contract.entities().values():
-        con.execute(raw_table_ddl(entity))
+        if entity.raw_table not in existing:
+            con.execute(raw_table_ddl(entity))
+            continue
+        for column in entity.columns:
+            if column.name not in existing[entity.raw_table]:
+                con.execute(f"alter table {entity.qualified_table} add column {column.name} {column.data_type}")
     for ddl in (LOAD_LOG_DDL, QUARANTINE_DDL, BATCH_DDL, FILES_DDL):
         con.execute(ddl)

@@ -2,7 +2,8 @@
 
 The generator is deterministic, so a refactor must not change one byte of its output. Each run below
 is generated and every file it writes is fingerprinted; the fingerprints are compared with values
-recorded from the generator at commit f0419cd (before `funnel/generate.py` became a package) by running
+recorded from the generator at commit f0419cd (before `funnel/generate.py` became a package; the fx rates
+re-recorded when they gained their quote currency) by running
 this file as a script: `.venv/bin/python tests/test_generate_fingerprints.py`. Re-record them only for
 a change that is meant to change the data, and say so in the commit.
 """
@@ -39,7 +40,7 @@ EXPECTED = {
         "crm/opportunities.csv": "935304cef8c1dd9e00ccefe5247297ce319b836bf7b25e9ac2b36fada3a46f78",
         "crm/opportunity_stage_history.csv": "6c6c4b945dcb29fff112340782f1b8134379afe912bfe75f0ad2e4fa5e65f5c4",
         "crm/users.csv": "654f20cbb677b44ed0394ec0257e9c76c42e41c312a9666135ff5ae0111522f2",
-        "marketing/fx_rates.csv": "4429be837b854a101cf99ee9187e12a228ffef75a7ee238d3d95b594ea783be8",
+        "marketing/fx_rates.csv": "d1ca74145900777a5eb4ae356f075de77bf03e8423e862d8e43292e14c5f38cb",
         "marketing/spend.csv": "709d379fcc05bb19e873186bc31548996db112c62952f54fe1c6e656475a8390",
         "pos/customers.csv": "24f2c491ca65fc236a157fbba90c828d2357d7f66b05414873aa1b5173da076d",
         "pos/products.csv": "67773fd26a237bffa65265cb58da6846738cac89d7fa8b4babbe64b1b62038e8",
@@ -57,7 +58,7 @@ EXPECTED = {
         "crm/opportunities.csv": "063afc8608bb0df9066da8cf7b82a3dab5f663edbb39f932a86c8fe0db0f4101",
         "crm/opportunity_stage_history.csv": "db837a69dd4c6641c9bcdf837c0bde5e9ab8615bfb896e47040433fc11c0f6d6",
         "crm/users.csv": "15264c41a01a2d08565779cb2bc315ade2e29725489139d309a4149c6a6d7758",
-        "marketing/fx_rates.csv": "a8476ec2a5076cf43079b7f892b48fe9b752d43254dbd601d1788f323d16d794",
+        "marketing/fx_rates.csv": "244820d45b180fd39a494b9d6c75da014114cdd2321f92837861adba524ebd6e",
         "marketing/spend.csv": "d70ec410b65db5667a1d6d84f3e4224a35cc53f5b5e7572d392dfd72a27bae62",
         "pos/customers.csv": "4410c660cc0579be540c73e78ec7823b373e9ddffbfb3d5e0764595bec2e5c95",
         "pos/products.csv": "7092041bd4bd68f2d03e8eec93d5301d50f257b8eddd2435cc2773b549779344",
@@ -75,7 +76,7 @@ EXPECTED = {
         "crm/opportunities.parquet": "357e6a37d381995cd911be64a2b0bcb5e1a74b8f9d49171cf18b231be1a6826c",
         "crm/opportunity_stage_history.parquet": "4eeebd780345173a97c1187e7fd6c8bb69e91ae537535484d2bd7c91fb55c0b9",
         "crm/users.parquet": "427814c60fdf702cdc51e7434f5ec0fd1256df56d193fd4e2eb8dda3c084111d",
-        "marketing/fx_rates.parquet": "5877878d077206a8881e97a8b58e41d00daa2611f9ba209aed7b3b77d4fa70be",
+        "marketing/fx_rates.parquet": "0af824c8bb634ab112955fda2d9efb9d79be61a1886604de3ead2b7cc7035d6f",
         "marketing/spend.parquet": "ae5e61d081e2f42c3c02a6969fd17195be666402af1ca901192b3323fc6bf8ff",
         "pos/customers.parquet": "0666f2b45ef051378ac2373acd1c8cebaec6c00bb8f00b653844b001280cf03b",
         "pos/products.parquet": "aa5624dc3459ed7d7c877d19c1b3e98561f432c8f95280b75a8cf068acb5afd9",
@@ -92,7 +93,7 @@ EXPECTED = {
         "crm/opportunities.csv": "818418dfdc21d6b9c46d903e2b17eacc21044b852404923c70c1e437b88a3fdd",
         "crm/opportunity_stage_history.csv": "b64bf6b6eacccd84603fdbe3ea07a5ceb23365c47b10de49c52f2b6a0790dad4",
         "crm/users.csv": "e694331bee72bbbbdaf60e61a6021ec7952daa6b36b4d7cd364eb2da510302b8",
-        "marketing/fx_rates.csv": "34e84cde658e76e2a1ad38d9c86db64aa356d169b5ea60988dd7f709fb954f64",
+        "marketing/fx_rates.csv": "cb00d9d76e4562a8b75a35918eb69bbbec7d73a9b579fe33759b26738ae31328",
         "marketing/spend.csv": "df482e506edf4f72640886a37271c0b17a98a0678505c4d0c4b51e12750e42b2",
         "pos/customers.csv": "4013ace0b871935a6c69a4d21e9459cb303d5a6fcb0125066c7e336e1ac7cfc1",
         "pos/products.csv": "3f06e2c5ea272d352f5d340d4b7f8bf119531745827e5b8d802d4740ff91652c",

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from funnel import ingest
+from funnel import ingest, warehouse
 
 USERS_HEADER = "user_id,full_name,team,is_outsourced,is_active,updated_at\n"
 TRAFFIC_HEADER = "store_id,traffic_date,hour,visitors\n"
@@ -306,3 +306,34 @@ def test_a_quarantined_line_is_kept_as_csv_whatever_stage_rejected_it(con, batch
         (2, 'U1,"Nagy, ""Béla""",t,maybe,true,2026-01-01'),
         (3, 'U2,"Kis, Anna",t,false,true,2026-01-01,extra'),
     ]
+
+
+def test_a_warehouse_made_under_an_older_contract_gets_its_new_columns_and_keeps_loading(con, batch_writer):
+    # the fx table as an older contract made it: no quote_currency
+    con.execute("drop table raw.marketing__fx_rates")
+    con.execute(
+        "create table raw.marketing__fx_rates (rate_date date, currency varchar, rate_to_reporting decimal(18,6), "
+        "_batch_id varchar not null, _source_file varchar not null, _source_line bigint not null, "
+        "_loaded_at timestamp not null)"
+    )
+    con.execute("insert into raw.marketing__fx_rates values ('2026-01-01', 'EUR', 400, 'old', 'old.csv', 2, now())")
+    warehouse.ensure_raw_schema(con)
+    text = "rate_date,currency,rate_to_reporting,quote_currency\n2026-01-05,USD,360.5,HUF\n"
+    load(con, batch_writer("2026-01-07", {"marketing/fx_rates.csv": text}))
+    assert con.execute(
+        "select currency, rate_to_reporting, quote_currency, _source_line from raw.marketing__fx_rates order by 1"
+    ).fetchall() == [("EUR", Decimal("400.000000"), None, 2), ("USD", Decimal("360.500000"), "HUF", 2)]
+
+
+def test_an_optional_column_may_be_absent_and_loads_empty(con, batch_writer):
+    load(
+        con,
+        batch_writer(
+            "2026-01-07", {"marketing/fx_rates.csv": "rate_date,currency,rate_to_reporting\n2026-01-05,USD,1\n"}
+        ),
+    )
+    assert con.execute("select quote_currency from raw.marketing__fx_rates").fetchall() == [(None,)]
+    assert (
+        "absent optional column(s), loaded as empty: quote_currency"
+        in con.execute("select notes from raw._load_log").fetchone()[0]
+    )

@@ -59,5 +59,6 @@ class Marketing:
         self.eur = min(410.0, max(390.0, self.eur))
         self.eurusd += 0.1 * (1.09 - self.eurusd) + rng.gauss(0, 0.004)
         self.eurusd = min(1.13, max(1.05, self.eurusd))
-        batch.write("marketing/fx_rates", (d.isoformat(), "EUR", f"{self.eur:.4f}"))
-        batch.write("marketing/fx_rates", (d.isoformat(), "USD", f"{self.eur / self.eurusd:.4f}"))
+        # the central bank's rates: forints for one euro and for one dollar
+        batch.write("marketing/fx_rates", (d.isoformat(), "EUR", f"{self.eur:.4f}", "HUF"))
+        batch.write("marketing/fx_rates", (d.isoformat(), "USD", f"{self.eur / self.eurusd:.4f}", "HUF"))

@@ -1,37 +1,8 @@
 {#- Helpers of the conversion funnel marts (seed `funnel_steps`). -#}
 
-{#-
-    The conversion window in days, var `conversion_window_days` (default 90), checked to be a
-    whole number from 1 to 3650: vars reach SQL as text, so nothing else may pass.
--#}
+{#- The conversion window in days: the setting `conversion_window_days`. -#}
 {% macro conversion_window_days() -%}
-    {%- set raw_value = var('conversion_window_days', 90) | string | trim -%}
-    {%- if not (raw_value.isdigit() and 1 <= (raw_value | int) <= 3650) -%}
-        {{ exceptions.raise_compiler_error(
-            "var conversion_window_days must be a whole number of days from 1 to 3650, got '" ~ raw_value ~ "'"
-        ) }}
-    {%- endif -%}
-    {{ return(raw_value | int) }}
-{%- endmacro %}
-
-{#-
-    The call outcomes that are junk dials (the number or line is unusable), as a parenthesised SQL
-    list for `in`. Var `junk_call_outcomes` (a list) overrides the default; each value must be a
-    lower-case code ([a-z0-9_]).
--#}
-{% macro junk_call_outcomes() -%}
-    {%- set outcomes = var('junk_call_outcomes', ['busy', 'invalid_number', 'blocked']) -%}
-    {%- if outcomes is string or outcomes | length == 0 -%}
-        {{ exceptions.raise_compiler_error("var junk_call_outcomes must be a non-empty list of outcome codes") }}
-    {%- endif -%}
-    {%- set quoted = [] -%}
-    {%- for outcome in outcomes -%}
-        {%- if not modules.re.fullmatch('[a-z0-9_]+', outcome | string) -%}
-            {{ exceptions.raise_compiler_error("junk call outcome '" ~ outcome ~ "' is not a lower-case code") }}
-        {%- endif -%}
-        {%- do quoted.append("'" ~ outcome ~ "'") -%}
-    {%- endfor -%}
-    ({{ quoted | join(', ') }})
+    {{ return(setting('conversion_window_days', 'integer')) }}
 {%- endmacro %}
 
 {#-

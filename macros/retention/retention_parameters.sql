@@ -20,13 +20,7 @@
     {{ as_of_date(latest_sale_date) }}
 {%- endmacro %}
 
-{#- Days without a purchase after which a customer is lapsed: var `lapsed_after_days`, a positive integer. -#}
+{#- Days without a purchase after which a customer is lapsed: the setting `lapsed_after_days`. -#}
 {% macro retention_lapsed_after_days() -%}
-    {%- set text = var('lapsed_after_days', 90) | string | trim -%}
-    {%- if not modules.re.fullmatch('[0-9]{1,5}', text) or text | int < 1 -%}
-        {{ exceptions.raise_compiler_error(
-            "var lapsed_after_days must be a positive whole number of days, got '" ~ text ~ "'"
-        ) }}
-    {%- endif -%}
-    {{ text | int }}
+    {{ return(setting('lapsed_after_days', 'integer')) }}
 {%- endmacro %}

@@ -1,16 +1,6 @@
-{#-
-    The warehouse's business time zone, var `warehouse_timezone` (default Europe/Budapest),
-    validated: vars are pasted into SQL as text.
--#}
+{#- The warehouse's business time zone: the setting `warehouse_timezone`. -#}
 {% macro warehouse_timezone() -%}
-    {%- set time_zone = var('warehouse_timezone', 'Europe/Budapest') | string -%}
-    {%- if not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*', time_zone) -%}
-        {{ exceptions.raise_compiler_error(
-            "var warehouse_timezone must be an IANA time zone name such as 'Europe/Budapest', got: "
-            ~ time_zone
-        ) }}
-    {%- endif -%}
-    {{ return(time_zone) }}
+    {{ return(setting('warehouse_timezone', 'zone')) }}
 {%- endmacro %}
 
 {#-

@@ -42,9 +42,9 @@
 {% macro fx_rate_to_reporting(fx_rates, currency_code) -%}
     cast(
         case
-            when {{ currency_code }} = '{{ var("reporting_currency") }}' then 1
+            when {{ currency_code }} = '{{ setting("reporting_currency", "code") }}' then 1
             else {{ fx_rates }}.rate_to_reporting
-        end as decimal(18, 6)
+        end as decimal(24, 12)
     )
 {%- endmacro %}
 

@@ -29,12 +29,7 @@
     Null when fewer than 8 digits are left: too short to be a phone number.
 -#}
 {% macro normalize_phone(column) -%}
-    {%- set country_code = var('phone_default_country_code') | string | trim -%}
-    {%- if not country_code.isdigit() -%}
-        {{ exceptions.raise_compiler_error(
-            "var phone_default_country_code must be digits only, got '" ~ country_code ~ "'"
-        ) }}
-    {%- endif -%}
+    {%- set country_code = setting('phone_default_country_code', 'code') -%}
     {%- set country_prefix = "'" ~ country_code ~ "'" -%}
     {%- set digits = replace_pattern(column, '[^0-9]', '') -%}
     {%- set from_second_digit = 'substr(' ~ digits ~ ', 2)' -%}

@@ -1,6 +1,6 @@
 {#-
     Values that a source system controls (a store format, a stage, a call outcome) reach the
-    warehouse through the seed `value_mapping` (vocabulary, source_system, source_value, value):
+    warehouse through the seed `value_mapping` (vocabulary, source_system, source_value, warehouse_value):
 
     - matching ignores case and spacing: 'Closed Won', 'closed_won' and ' closed-won ' are one key;
     - a row for the record's own source system wins over a row for any system (`*`);
@@ -53,9 +53,9 @@
 {% macro vocabulary_value(vocabulary, value, alias, source_system='*') -%}
     {%- set mapped -%}
         {%- if source_system != '*' -%}
-            coalesce({{ alias }}_own.value, {{ alias }}_any.value)
+            coalesce({{ alias }}_own.warehouse_value, {{ alias }}_any.warehouse_value)
         {%- else -%}
-            {{ alias }}_any.value
+            {{ alias }}_any.warehouse_value
         {%- endif -%}
     {%- endset -%}
     case
@@ -69,9 +69,37 @@
 {% macro vocabulary_is_mapped(value, alias, source_system='*') -%}
     (
         {{ vocabulary_key(value) }} is null
-        or {{ alias }}_any.value is not null
+        or {{ alias }}_any.warehouse_value is not null
         {%- if source_system != '*' %}
-        or {{ alias }}_own.value is not null
+        or {{ alias }}_own.warehouse_value is not null
         {%- endif %}
     )
+{%- endmacro %}
+
+{#-
+    Where each vocabulary is mapped: (staging model, vocabulary, column holding the value as the
+    source wrote it). diagnostics.unmapped_values counts the values there that no seed row maps.
+    `channel` is the channel vocabulary of the seed channel_mapping.
+-#}
+{% macro vocabulary_columns() -%}
+    {{ return([
+        ('stg_pos__stores', 'store_format', 'source_store_format'),
+        ('stg_pos__receipts', 'payment_method', 'source_payment_method'),
+        ('stg_pos__products', 'product_category', 'source_category'),
+        ('stg_crm__users', 'team', 'source_team'),
+        ('stg_crm__leads', 'channel', 'source_channel'),
+        ('stg_crm__leads', 'initiative', 'source_initiative'),
+        ('stg_crm__leads', 'product_awareness', 'source_product_awareness'),
+        ('stg_crm__leads', 'lead_status', 'source_lead_status'),
+        ('stg_crm__leads', 'lost_reason', 'source_lost_reason'),
+        ('stg_crm__campaigns', 'channel', 'source_channel'),
+        ('stg_crm__campaigns', 'initiative', 'source_initiative'),
+        ('stg_crm__activities', 'activity_type', 'source_activity_type'),
+        ('stg_crm__activities', 'activity_direction', 'source_direction'),
+        ('stg_crm__activities', 'activity_outcome', 'source_outcome'),
+        ('stg_crm__opportunities', 'opportunity_stage', 'source_stage'),
+        ('stg_crm__opportunities', 'lost_reason', 'source_lost_reason'),
+        ('stg_crm__opportunity_stage_history', 'opportunity_stage', 'source_stage'),
+        ('stg_marketing__spend', 'channel', 'source_channel'),
+    ]) }}
 {%- endmacro %}

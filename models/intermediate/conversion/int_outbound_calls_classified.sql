@@ -8,6 +8,10 @@ funnel_steps as (
     select * from {{ ref('funnel_steps') }}
 ),
 
+activity_outcomes as (
+    select * from {{ ref('activity_outcomes') }}
+),
+
 outbound_calls as (
     select *
     from activities
@@ -44,7 +48,7 @@ final as (
         outbound_calls.duration_seconds,
 
         -- booleans
-        coalesce(outbound_calls.outcome in {{ junk_call_outcomes() }}, false) as is_junk_dial,
+        coalesce(activity_outcomes.is_junk_dial, false) as is_junk_dial,
         reached_calls.activity_id is not null as is_reached,
 
         -- timestamps
@@ -52,6 +56,8 @@ final as (
     from outbound_calls
     left join reached_calls
         on outbound_calls.activity_id = reached_calls.activity_id
+    left join activity_outcomes
+        on outbound_calls.outcome = activity_outcomes.outcome
 )
 
 select * from final

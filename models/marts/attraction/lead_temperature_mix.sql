@@ -1,5 +1,5 @@
-{%- set hot_share_min = attraction_share_var('hot_share_min', 0.10) -%}
-{%- set hot_share_max = attraction_share_var('hot_share_max', 0.15) -%}
+{%- set hot_share_min = setting('hot_share_min', 'number') -%}
+{%- set hot_share_max = setting('hot_share_max', 'number') -%}
 {%- if hot_share_min > hot_share_max -%}
     {{ exceptions.raise_compiler_error(
         "var 'hot_share_min' (" ~ hot_share_min ~ ") is above 'hot_share_max' (" ~ hot_share_max ~ ")"

@@ -4,19 +4,25 @@ stage_history as (
     select * from {{ ref('stg_crm__opportunity_stage_history') }}
 ),
 
+opportunity_stages as (
+    select * from {{ ref('opportunity_stages') }}
+),
+
 -- the extract's row order means nothing: entries are ordered by time; on a tie (same second) by
 -- the stage's place in the pipeline, then by name, so the order is always the same
 stage_entries_ordered as (
     select
-        opportunity_id,
-        stage,
-        {{ opportunity_stage_order('stage') }} as stage_order,
-        entered_at,
-        lag(stage) over (
-            partition by opportunity_id
-            order by entered_at, {{ opportunity_stage_order('stage') }}, stage
+        stage_history.opportunity_id,
+        stage_history.stage,
+        opportunity_stages.stage_order,
+        stage_history.entered_at,
+        lag(stage_history.stage) over (
+            partition by stage_history.opportunity_id
+            order by stage_history.entered_at, opportunity_stages.stage_order, stage_history.stage
         ) as previous_stage
     from stage_history
+    left join opportunity_stages
+        on stage_history.stage = opportunity_stages.stage
 ),
 
 -- an entry into the stage the opportunity is already in (a re-save) continues that stay

@@ -4,10 +4,10 @@
     the outbound steps it needs (a rule row exists only where the funnel has them). Steps count
     "reached this step or beyond", so every winner attended and attended_count - won_count >= 0.
 -#}
-{%- set min_sample = diagnostics_min_sample() -%}
+{%- set min_sample = setting('diagnostics_min_sample', 'integer') -%}
 {%- set window_days = conversion_window_days() -%}
-{%- set hot_share_min = diagnostics_number_var('hot_share_min', 0.10, 0, 1) -%}
-{%- set hot_share_max = diagnostics_number_var('hot_share_max', 0.15, 0, 1) -%}
+{%- set hot_share_min = setting('hot_share_min', 'number') -%}
+{%- set hot_share_max = setting('hot_share_max', 'number') -%}
 {%- if hot_share_min > hot_share_max -%}
     {{ exceptions.raise_compiler_error(
         "var 'hot_share_min' (" ~ hot_share_min ~ ") is above 'hot_share_max' (" ~ hot_share_max ~ ")"
@@ -22,7 +22,7 @@
         'metric_text': 'number of leads dialed per lead reached',
         'alert_direction': 'above',
         'threshold_var': 'max_potential_to_contacted_ratio',
-        'threshold': diagnostics_number_var('max_potential_to_contacted_ratio', 3, 1),
+        'threshold': setting('max_potential_to_contacted_ratio', 'number'),
         'note': ' Leads dialed with none reached also alert.',
         'recommended_action': (
             'Review the contact base (list quality, junk numbers) or the sales team (call volume, '
@@ -41,7 +41,7 @@
         'metric_text': 'share of reached leads who listened',
         'alert_direction': 'below',
         'threshold_var': 'min_interested_share_of_contacted',
-        'threshold': diagnostics_number_var('min_interested_share_of_contacted', 0.2, 0, 1),
+        'threshold': setting('min_interested_share_of_contacted', 'number'),
         'recommended_action': (
             'Review product positioning and PR: the offer does not interest the people we reach.'
         ),
@@ -58,7 +58,7 @@
         'metric_text': 'share of leads who listened that got to a price discussion',
         'alert_direction': 'below',
         'threshold_var': 'min_price_discussion_share_of_interested',
-        'threshold': diagnostics_number_var('min_price_discussion_share_of_interested', 0.1, 0, 1),
+        'threshold': setting('min_price_discussion_share_of_interested', 'number'),
         'recommended_action': (
             "The product may not solve the client's problem, or the market is saturated: review "
             "the offer and the target segment."
@@ -110,7 +110,7 @@
         'metric_text': 'share of leads who agreed to a presentation that attended one',
         'alert_direction': 'below',
         'threshold_var': 'min_presentation_attendance',
-        'threshold': diagnostics_number_var('min_presentation_attendance', 0.6, 0, 1),
+        'threshold': setting('min_presentation_attendance', 'number'),
         'recommended_action': (
             'Confirm presentations the day before, send reminders, and qualify harder before '
             'booking.'
@@ -128,7 +128,7 @@
         'metric_text': 'share of presentation attendees who did not buy',
         'alert_direction': 'above',
         'threshold_var': 'max_attendee_no_buy_share',
-        'threshold': diagnostics_number_var('max_attendee_no_buy_share', 0.8, 0, 1),
+        'threshold': setting('max_attendee_no_buy_share', 'number'),
         'recommended_action': 'Review the presentation and the follow-up after it.',
         'source': 'outbound_steps_pivoted',
         'steps': ['attended', 'won'],

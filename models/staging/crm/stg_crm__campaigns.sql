@@ -4,10 +4,6 @@ campaigns as (
     select * from {{ ref('base_crm__campaigns') }}
 ),
 
-channel_mapping as (
-    select * from {{ ref('channel_mapping') }}
-),
-
 final as (
     select
         -- ids
@@ -16,12 +12,13 @@ final as (
         -- strings
         campaigns.campaign_name,
         campaigns.source_channel,
-        {{ mapped_channel_attribute('channel', 'campaigns') }} as channel,
-        {{ mapped_channel_attribute('channel_group', 'campaigns') }} as channel_group,
-        campaigns.initiative,
+        {{ channel_attribute('channel', 'campaigns.source_channel') }} as channel,
+        {{ channel_attribute('channel_group', 'campaigns.source_channel') }} as channel_group,
+        {{ vocabulary_value('initiative', 'campaigns.source_initiative', 'initiatives') }} as initiative,
+        campaigns.source_initiative,
 
         -- booleans
-        channel_mapping.source_channel is not null as is_channel_mapped,
+        {{ channel_is_mapped() }} as is_channel_mapped,
 
         -- dates
         campaigns.started_date,
@@ -33,8 +30,8 @@ final as (
         -- lineage
         campaigns.source_batch_id
     from campaigns
-    left join channel_mapping
-        on campaigns.source_channel = channel_mapping.source_channel
+    {{ channel_join('campaigns.source_channel') }}
+    {{ vocabulary_join('initiative', 'campaigns.source_initiative', 'initiatives') }}
 )
 
 select * from final

@@ -8,10 +8,6 @@ campaigns as (
     select * from {{ ref('base_crm__campaigns') }}
 ),
 
-channel_mapping as (
-    select * from {{ ref('channel_mapping') }}
-),
-
 latest_versions as (
     {{ deduplicate_to_latest('source', ['lead_id'], 'updated_at') }}
 ),
@@ -25,12 +21,12 @@ leads as (
 
         -- strings
         {{ normalize_code('channel') }} as source_channel,
-        {{ normalize_code('initiative') }} as stated_initiative,
-        {{ normalize_code('product_awareness') }} as product_awareness,
-        {{ normalize_code('status') }} as lead_status,
+        {{ clean_text('initiative') }} as source_initiative,
+        {{ clean_text('product_awareness') }} as source_product_awareness,
+        {{ clean_text('status') }} as source_lead_status,
         {{ clean_text('company_name') }} as company_name,
         {{ clean_text('city') }} as city,
-        {{ clean_text('lost_reason') }} as lost_reason,
+        {{ clean_text('lost_reason') }} as source_lost_reason,
         {{ hash_pii(normalize_name('contact_name')) }} as contact_name_hash,
         {{ hash_pii(normalize_email('email')) }} as email_hash,
         {{ email_domain('email') }} as email_domain,
@@ -45,53 +41,80 @@ leads as (
     from latest_versions
 ),
 
+leads_mapped as (
+    select
+        leads.*,
+        {{ channel_attribute('channel', 'leads.source_channel') }} as channel,
+        {{ channel_attribute('channel_group', 'leads.source_channel') }} as channel_group,
+        {{ channel_row_attribute('default_initiative') }} as channel_default_initiative,
+        {{ channel_is_mapped() }} as is_channel_mapped,
+        -- an initiative the vocabulary does not know is not a stated one (it is counted as unmapped)
+        nullif({{ vocabulary_value('initiative', 'leads.source_initiative', 'initiatives') }}, 'unmapped')
+            as stated_initiative,
+        {{ vocabulary_value('initiative', 'campaigns.source_initiative', 'campaign_initiatives') }}
+            as campaign_initiative,
+        {{ vocabulary_value('product_awareness', 'leads.source_product_awareness', 'awareness') }}
+            as product_awareness,
+        {{ vocabulary_value('lead_status', 'leads.source_lead_status', 'statuses') }} as lead_status,
+        {{ vocabulary_value('lost_reason', 'leads.source_lost_reason', 'lost_reasons') }} as lost_reason
+    from leads
+    left join campaigns
+        on leads.campaign_id = campaigns.campaign_id
+    {{ channel_join('leads.source_channel') }}
+    {{ vocabulary_join('initiative', 'leads.source_initiative', 'initiatives') }}
+    {{ vocabulary_join('initiative', 'campaigns.source_initiative', 'campaign_initiatives') }}
+    {{ vocabulary_join('product_awareness', 'leads.source_product_awareness', 'awareness') }}
+    {{ vocabulary_join('lead_status', 'leads.source_lead_status', 'statuses') }}
+    {{ vocabulary_join('lost_reason', 'leads.source_lost_reason', 'lost_reasons') }}
+),
+
 final as (
     select
         -- ids
-        leads.lead_id,
-        leads.campaign_id,
-        leads.owner_user_id,
+        lead_id,
+        campaign_id,
+        owner_user_id,
 
         -- strings
-        leads.source_channel,
-        {{ mapped_channel_attribute('channel', 'leads') }} as channel,
-        {{ mapped_channel_attribute('channel_group', 'leads') }} as channel_group,
+        source_channel,
+        channel,
+        channel_group,
         -- the lead's own initiative, else its channel's default, else its campaign's
         coalesce(
-            leads.stated_initiative,
-            channel_mapping.default_initiative,
-            campaigns.initiative
+            stated_initiative,
+            channel_default_initiative,
+            nullif(campaign_initiative, 'unmapped')
         ) as initiative,
         case
-            when leads.stated_initiative is not null then 'lead'
-            when channel_mapping.default_initiative is not null then 'channel_default'
-            when campaigns.initiative is not null then 'campaign'
+            when stated_initiative is not null then 'lead'
+            when channel_default_initiative is not null then 'channel_default'
+            when nullif(campaign_initiative, 'unmapped') is not null then 'campaign'
             else 'unknown'
         end as initiative_source,
-        leads.product_awareness,
-        leads.lead_status,
-        leads.company_name,
-        leads.city,
-        leads.lost_reason,
-        leads.contact_name_hash,
-        leads.email_hash,
-        leads.email_domain,
-        leads.phone_hash,
+        source_initiative,
+        product_awareness,
+        source_product_awareness,
+        lead_status,
+        source_lead_status,
+        company_name,
+        city,
+        lost_reason,
+        source_lost_reason,
+        contact_name_hash,
+        email_hash,
+        email_domain,
+        phone_hash,
 
         -- booleans
-        channel_mapping.source_channel is not null as is_channel_mapped,
+        is_channel_mapped,
 
         -- timestamps
-        leads.created_at,
-        leads.updated_at,
+        created_at,
+        updated_at,
 
         -- lineage
-        leads.source_batch_id
-    from leads
-    left join channel_mapping
-        on leads.source_channel = channel_mapping.source_channel
-    left join campaigns
-        on leads.campaign_id = campaigns.campaign_id
+        source_batch_id
+    from leads_mapped
 )
 
 select * from final

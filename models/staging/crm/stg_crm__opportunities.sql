@@ -8,6 +8,10 @@ fx_rates as (
     select * from {{ ref('base_marketing__fx_rates') }}
 ),
 
+opportunity_stages as (
+    select * from {{ ref('opportunity_stages') }}
+),
+
 latest_versions as (
     {{ deduplicate_to_latest('source', ['opportunity_id'], 'updated_at') }}
 ),
@@ -17,9 +21,9 @@ opportunities as (
         opportunity_id,
         lead_id,
         owner_id as owner_user_id,
-        {{ normalize_code('stage') }} as stage,
+        {{ clean_text('stage') }} as source_stage,
         {{ normalize_currency_code('currency') }} as currency_code,
-        {{ clean_text('lost_reason') }} as lost_reason,
+        {{ clean_text('lost_reason') }} as source_lost_reason,
         amount,
         created_at,
         updated_at,
@@ -39,35 +43,51 @@ opportunities_with_rates as (
     ) }}
 ),
 
+opportunities_mapped as (
+    select
+        opportunities_with_rates.*,
+        {{ vocabulary_value('opportunity_stage', 'opportunities_with_rates.source_stage', 'stages') }} as stage,
+        {{ vocabulary_value('lost_reason', 'opportunities_with_rates.source_lost_reason', 'lost_reasons') }}
+            as lost_reason
+    from opportunities_with_rates
+    {{ vocabulary_join('opportunity_stage', 'opportunities_with_rates.source_stage', 'stages') }}
+    {{ vocabulary_join('lost_reason', 'opportunities_with_rates.source_lost_reason', 'lost_reasons') }}
+),
+
 final as (
     select
         -- ids
-        opportunity_id,
-        lead_id,
-        owner_user_id,
+        opportunities_mapped.opportunity_id,
+        opportunities_mapped.lead_id,
+        opportunities_mapped.owner_user_id,
 
         -- strings
-        stage,
-        currency_code,
-        lost_reason,
+        opportunities_mapped.stage,
+        opportunities_mapped.source_stage,
+        opportunities_mapped.currency_code,
+        opportunities_mapped.lost_reason,
+        opportunities_mapped.source_lost_reason,
 
         -- numerics
-        amount,
-        fx_rate_to_reporting,
-        {{ to_reporting_currency('amount') }} as amount_reporting,
+        opportunities_mapped.amount,
+        opportunities_mapped.fx_rate_to_reporting,
+        {{ to_reporting_currency('opportunities_mapped.amount', 'opportunities_mapped.fx_rate_to_reporting') }}
+            as amount_reporting,
 
         -- booleans
-        stage in ('closed_won', 'closed_lost') as is_closed,
-        stage = 'closed_won' as is_won,
+        coalesce(opportunity_stages.is_closed, false) as is_closed,
+        coalesce(opportunity_stages.is_won, false) as is_won,
 
         -- timestamps
-        created_at,
-        updated_at,
-        closed_at,
+        opportunities_mapped.created_at,
+        opportunities_mapped.updated_at,
+        opportunities_mapped.closed_at,
 
         -- lineage
-        source_batch_id
-    from opportunities_with_rates
+        opportunities_mapped.source_batch_id
+    from opportunities_mapped
+    left join opportunity_stages
+        on opportunities_mapped.stage = opportunity_stages.stage
 )
 
 select * from final

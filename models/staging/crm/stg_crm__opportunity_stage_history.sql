@@ -8,24 +8,35 @@ source as (
 latest_versions as (
     {{ deduplicate_to_latest(
         'source',
-        key_columns=['opportunity_id', normalize_code('stage'), 'entered_at']
+        key_columns=['opportunity_id', vocabulary_key('stage'), 'entered_at']
     ) }}
+),
+
+stage_entries as (
+    select
+        opportunity_id,
+        {{ clean_text('stage') }} as source_stage,
+        entered_at,
+        _batch_id as source_batch_id
+    from latest_versions
 ),
 
 final as (
     select
         -- ids
-        opportunity_id,
+        stage_entries.opportunity_id,
 
         -- strings
-        {{ normalize_code('stage') }} as stage,
+        {{ vocabulary_value('opportunity_stage', 'stage_entries.source_stage', 'stages') }} as stage,
+        stage_entries.source_stage,
 
         -- timestamps
-        entered_at,
+        stage_entries.entered_at,
 
         -- lineage
-        _batch_id as source_batch_id
-    from latest_versions
+        stage_entries.source_batch_id
+    from stage_entries
+    {{ vocabulary_join('opportunity_stage', 'stage_entries.source_stage', 'stages') }}
 )
 
 select * from final

@@ -8,25 +8,39 @@ latest_versions as (
     {{ deduplicate_to_latest('source', ['user_id'], 'updated_at') }}
 ),
 
+users as (
+    select
+        user_id,
+        {{ clean_text('team') }} as source_team,
+        {{ hash_pii(normalize_name('full_name')) }} as full_name_hash,
+        is_outsourced,
+        is_active,
+        updated_at,
+        _batch_id as source_batch_id
+    from latest_versions
+),
+
 final as (
     select
         -- ids
-        user_id,
+        users.user_id,
 
         -- strings
-        {{ clean_text('team') }} as team_name,
-        {{ hash_pii(normalize_name('full_name')) }} as full_name_hash,
+        {{ vocabulary_value('team', 'users.source_team', 'teams') }} as team_name,
+        users.source_team,
+        users.full_name_hash,
 
         -- booleans
-        is_outsourced,
-        is_active,
+        users.is_outsourced,
+        users.is_active,
 
         -- timestamps
-        updated_at,
+        users.updated_at,
 
         -- lineage
-        _batch_id as source_batch_id
-    from latest_versions
+        users.source_batch_id
+    from users
+    {{ vocabulary_join('team', 'users.source_team', 'teams') }}
 )
 
 select * from final

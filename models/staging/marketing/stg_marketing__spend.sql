@@ -4,10 +4,6 @@ source as (
     select * from {{ source('marketing', 'spend') }}
 ),
 
-channel_mapping as (
-    select * from {{ ref('channel_mapping') }}
-),
-
 fx_rates as (
     select * from {{ ref('base_marketing__fx_rates') }}
 ),
@@ -46,8 +42,8 @@ final as (
 
         -- strings
         spend_with_rates.source_channel,
-        {{ mapped_channel_attribute('channel', 'spend_with_rates') }} as channel,
-        {{ mapped_channel_attribute('channel_group', 'spend_with_rates') }} as channel_group,
+        {{ channel_attribute('channel', 'spend_with_rates.source_channel') }} as channel,
+        {{ channel_attribute('channel_group', 'spend_with_rates.source_channel') }} as channel_group,
         spend_with_rates.currency_code,
 
         -- numerics
@@ -59,7 +55,7 @@ final as (
         ) }} as spend_amount_reporting,
 
         -- booleans
-        channel_mapping.source_channel is not null as is_channel_mapped,
+        {{ channel_is_mapped() }} as is_channel_mapped,
 
         -- dates
         spend_with_rates.spend_date,
@@ -67,8 +63,7 @@ final as (
         -- lineage
         spend_with_rates.source_batch_id
     from spend_with_rates
-    left join channel_mapping
-        on spend_with_rates.source_channel = channel_mapping.source_channel
+    {{ channel_join('spend_with_rates.source_channel') }}
 )
 
 select * from final

@@ -17,7 +17,7 @@ products as (
         product_id,
         {{ clean_text('sku') }} as sku,
         {{ clean_text('product_name') }} as product_name,
-        {{ clean_text('category') }} as category,
+        {{ clean_text('category') }} as source_category,
         {{ normalize_currency_code('currency') }} as currency_code,
         list_price,
         updated_at,
@@ -38,25 +38,28 @@ products_with_rates as (
 final as (
     select
         -- ids
-        product_id,
+        products_with_rates.product_id,
 
         -- strings
-        sku,
-        product_name,
-        category,
-        currency_code,
+        products_with_rates.sku,
+        products_with_rates.product_name,
+        {{ vocabulary_value('product_category', 'products_with_rates.source_category', 'categories') }} as category,
+        products_with_rates.source_category,
+        products_with_rates.currency_code,
 
         -- numerics
-        list_price,
-        fx_rate_to_reporting,
-        {{ to_reporting_currency('list_price') }} as list_price_reporting,
+        products_with_rates.list_price,
+        products_with_rates.fx_rate_to_reporting,
+        {{ to_reporting_currency('products_with_rates.list_price', 'products_with_rates.fx_rate_to_reporting') }}
+            as list_price_reporting,
 
         -- timestamps
-        updated_at,
+        products_with_rates.updated_at,
 
         -- lineage
-        source_batch_id
+        products_with_rates.source_batch_id
     from products_with_rates
+    {{ vocabulary_join('product_category', 'products_with_rates.source_category', 'categories') }}
 )
 
 select * from final

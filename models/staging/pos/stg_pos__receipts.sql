@@ -20,29 +20,33 @@ receipts_with_rates as (
 final as (
     select
         -- ids
-        receipt_id,
-        store_id,
-        customer_id,
-        original_receipt_id,
+        receipts_with_rates.receipt_id,
+        receipts_with_rates.store_id,
+        receipts_with_rates.customer_id,
+        receipts_with_rates.original_receipt_id,
 
         -- strings
-        currency_code,
-        payment_method,
+        receipts_with_rates.currency_code,
+        {{ vocabulary_value('payment_method', 'receipts_with_rates.source_payment_method', 'payment_methods') }}
+            as payment_method,
+        receipts_with_rates.source_payment_method,
 
         -- numerics
-        total_amount,
-        fx_rate_to_reporting,
-        {{ to_reporting_currency('total_amount') }} as total_amount_reporting,
+        receipts_with_rates.total_amount,
+        receipts_with_rates.fx_rate_to_reporting,
+        {{ to_reporting_currency('receipts_with_rates.total_amount', 'receipts_with_rates.fx_rate_to_reporting') }}
+            as total_amount_reporting,
 
         -- booleans
-        is_return,
+        receipts_with_rates.is_return,
 
         -- timestamps
-        occurred_at,
+        receipts_with_rates.occurred_at,
 
         -- lineage
-        source_batch_id
+        receipts_with_rates.source_batch_id
     from receipts_with_rates
+    {{ vocabulary_join('payment_method', 'receipts_with_rates.source_payment_method', 'payment_methods') }}
 )
 
 select * from final

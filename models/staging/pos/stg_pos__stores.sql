@@ -8,25 +8,39 @@ latest_versions as (
     {{ deduplicate_to_latest('source', ['store_id'], 'updated_at') }}
 ),
 
+stores as (
+    select
+        store_id,
+        {{ clean_text('store_name') }} as store_name,
+        {{ clean_text('city') }} as city,
+        {{ clean_text('store_format') }} as source_store_format,
+        opened_on,
+        updated_at,
+        _batch_id as source_batch_id
+    from latest_versions
+),
+
 final as (
     select
         -- ids
-        store_id,
+        stores.store_id,
 
         -- strings
-        {{ clean_text('store_name') }} as store_name,
-        {{ clean_text('city') }} as city,
-        {{ normalize_code('store_format') }} as store_format,
+        stores.store_name,
+        stores.city,
+        {{ vocabulary_value('store_format', 'stores.source_store_format', 'store_formats') }} as store_format,
+        stores.source_store_format,
 
         -- dates
-        opened_on as opened_date,
+        stores.opened_on as opened_date,
 
         -- timestamps
-        updated_at,
+        stores.updated_at,
 
         -- lineage
-        _batch_id as source_batch_id
-    from latest_versions
+        stores.source_batch_id
+    from stores
+    {{ vocabulary_join('store_format', 'stores.source_store_format', 'store_formats') }}
 )
 
 select * from final

@@ -16,7 +16,7 @@ final as (
         -- strings
         {{ clean_text('campaign_name') }} as campaign_name,
         {{ normalize_code('channel') }} as source_channel,
-        {{ normalize_code('initiative') }} as initiative,
+        {{ clean_text('initiative') }} as source_initiative,
 
         -- dates
         started_on as started_date,

@@ -18,7 +18,7 @@ final as (
 
         -- strings
         {{ normalize_currency_code('currency') }} as currency_code,
-        {{ normalize_code('payment_method') }} as payment_method,
+        {{ clean_text('payment_method') }} as source_payment_method,
 
         -- numerics
         total_amount,
