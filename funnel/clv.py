@@ -414,6 +414,21 @@ def fit_gamma_gamma(
     return replace(fit, message=f"{fit.message}; {left_out_note}") if left_out else fit
 
 
+def parameter_drift(previous: FitResult, current: FitResult, max_ratio: float = 2.0) -> list[str]:
+    """Readable warnings for parameters that moved by more than a factor `max_ratio` since the previous fit."""
+    if not (previous.converged and current.converged) or previous.model != current.model:
+        return []
+    if previous.time_unit != current.time_unit:
+        return [f"{current.model}: time unit changed from {previous.time_unit} to {current.time_unit}"]
+    warnings = []
+    for name, value in current.params.items():
+        before = previous.params[name]
+        ratio = value / before
+        if not 1 / max_ratio <= ratio <= max_ratio:
+            warnings.append(f"{current.model} {name} moved from {before:.4g} to {value:.4g} (x{ratio:.2g})")
+    return warnings
+
+
 # --- scoring -----------------------------------------------------------------------------------------
 
 

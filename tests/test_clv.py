@@ -373,6 +373,22 @@ def test_mean_spend_must_be_finite():
     assert fit.status == "degenerate" and "infinite" in fit.message and fit.params == {}
 
 
+def test_parameter_drift_names_what_moved():
+    previous = clv.FitResult(
+        "bg_nbd", "converged", "", {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, time_unit="weeks"
+    )
+    current = clv.FitResult("bg_nbd", "converged", "", {"r": 0.25, "alpha": 9.0, "a": 0.3, "b": 2.4}, time_unit="weeks")
+    assert clv.parameter_drift(previous, current) == [
+        "bg_nbd alpha moved from 4.4 to 9 (x2)",
+        "bg_nbd a moved from 0.79 to 0.3 (x0.38)",
+    ]
+    assert clv.parameter_drift(previous, current, max_ratio=3) == []
+    in_days = clv.FitResult("bg_nbd", "converged", "", current.params, time_unit="days")
+    assert clv.parameter_drift(previous, in_days) == ["bg_nbd: time unit changed from weeks to days"]
+    refused = clv.FitResult("bg_nbd", "too_few_repeat_customers", "")
+    assert clv.parameter_drift(refused, current) == []
+
+
 @pytest.mark.parametrize(
     ("frequency", "recency", "t", "message"),
     [
