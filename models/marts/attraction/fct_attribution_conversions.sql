@@ -55,8 +55,8 @@ new_customers as (
         customers.matched_lead_id as lead_id,
         first_year_revenue.net_revenue_amount as converted_amount,
         -- final once the as-of date is 365 days (days 0 .. 364) past the first purchase
-        cast({{ dbt.dateadd('day', 364, 'customers.first_purchase_date') }} as date)
-            <= customers.as_of_date as is_amount_final,
+        customers.as_of_date >= cast({{ dbt.dateadd('day', 364, 'customers.first_purchase_date') }} as date)
+            as is_amount_final,
         first_sales.first_sale_at as converted_at
     from customers
     inner join first_year_revenue

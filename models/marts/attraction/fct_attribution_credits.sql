@@ -25,14 +25,19 @@ touches_before_conversions as (
         conversions.converted_at,
         touches.campaign_id,
         touches.touch_type,
-        touches.touched_at,
-        {{ dbt.datediff('touches.touched_at', 'conversions.converted_at', 'second') }} / 86400.0
-            as days_before_conversion
+        touches.touched_at
     from conversions
     inner join touches
         on conversions.lead_id = touches.lead_id
-        and touches.touched_at <= conversions.converted_at
+        and conversions.converted_at >= touches.touched_at
     where touches.is_attributable
+),
+
+touches_aged as (
+    select
+        *,
+        cast({{ dbt.datediff('touched_at', 'converted_at', 'second') }} as double) / 86400 as days_before_conversion  -- noqa: LT05
+    from touches_before_conversions
 ),
 
 -- ties in time are ordered by campaign and touch type, so that every run credits the same touch
@@ -53,7 +58,7 @@ touches_ordered as (
                 - min(days_before_conversion) over (partition by conversion_type, conversion_id)
             ) / {{ half_life_days }}
         ) as decay_weight
-    from touches_before_conversions
+    from touches_aged
 ),
 
 touches_with_shares as (
@@ -154,7 +159,10 @@ credits_ranked as (
 credits_joined as (
     select
         credits_ranked.*,
-        (floored_cents + case when leftover_rank <= leftover_cents then 1 else 0 end) / 100.0 as credit_amount,
+        (
+            credits_ranked.floored_cents
+            + case when credits_ranked.leftover_rank <= credits_ranked.leftover_cents then 1 else 0 end
+        ) / 100.0 as credit_amount,
         case
             when credits_ranked.touch_position = 0 then 'no_touch'
             else coalesce(campaigns.channel_group, 'unknown')

@@ -45,7 +45,7 @@ final as (
         and conversions.conversion_id = credits_rolled_up.conversion_id
     where credits_rolled_up.conversion_id is null
         or abs(credits_rolled_up.credit_share - 1) > 1e-9
-        or credits_rolled_up.credit_amount <> conversions.converted_amount
+        or credits_rolled_up.credit_amount != conversions.converted_amount
 )
 
 select * from final

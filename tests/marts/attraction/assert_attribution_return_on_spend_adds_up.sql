@@ -50,8 +50,8 @@ final as (
     left join credit_totals
         on mart_totals.attribution_model = credit_totals.attribution_model
         and mart_totals.conversion_type = credit_totals.conversion_type
-    where coalesce(mart_totals.attributed_amount, 0) <> coalesce(credit_totals.attributed_amount, 0)
-        or coalesce(mart_totals.spend_amount, 0) <> coalesce(spend_total.spend_amount, 0)
+    where coalesce(mart_totals.attributed_amount, 0) != coalesce(credit_totals.attributed_amount, 0)
+        or coalesce(mart_totals.spend_amount, 0) != coalesce(spend_total.spend_amount, 0)
 )
 
 select * from final
