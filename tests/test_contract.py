@@ -12,6 +12,7 @@ def test_contract_page_is_generated_from_the_source_definitions():
 def test_every_entity_of_the_issue_is_in_the_contract():
     assert sorted(contract.entities()) == [
         "crm/activities",
+        "crm/campaign_members",
         "crm/campaigns",
         "crm/leads",
         "crm/opportunities",

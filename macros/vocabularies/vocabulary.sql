@@ -28,6 +28,7 @@
         'activity_outcome': {'closed': true},
         'initiative': {'closed': true},
         'product_awareness': {'closed': true},
+        'touch_type': {'closed': true},
     }) }}
 {%- endmacro %}
 
@@ -101,5 +102,6 @@
         ('stg_crm__opportunities', 'lost_reason', 'source_lost_reason'),
         ('stg_crm__opportunity_stage_history', 'opportunity_stage', 'source_stage'),
         ('stg_marketing__spend', 'channel', 'source_channel'),
+        ('stg_crm__campaign_members', 'touch_type', 'source_touch_type'),
     ]) }}
 {%- endmacro %}
