@@ -107,6 +107,8 @@ BUSINESS = (
          minimum=0, maximum=1),
     Spec("lapsed_after_days", "integer", "days without a purchase after which a customer is lapsed",
          minimum=1, maximum=36500),
+    Spec("attribution_half_life_days", "number", "time-decay attribution: a touch this many days before the "
+         "conversion earns half the weight of one at it", minimum=0.01, maximum=3650),
 )  # fmt: skip
 
 # Operational settings: not dbt vars; their defaults are here.
