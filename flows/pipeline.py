@@ -20,7 +20,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from flows.ingest import load_batches
-from funnel import demo, publish, quality, report, runlog, transform
+from funnel import changes, demo, publish, quality, report, runlog, transform
 from funnel import ingest as loader
 from funnel import settings as config
 from funnel.retry import transient_failure
@@ -118,7 +118,9 @@ def publish_marts(settings: config.Settings, run_id: str, keep: int) -> publish.
         "meta.quarantine": "select * exclude (raw_line) from build.raw._quarantine",
         "meta.settings": "select * from build.ops.settings",
     }
-    publication = publish.build_publication(settings, run_id=run_id, extra_tables=extra)
+    publication = publish.build_publication(
+        settings, run_id=run_id, extra_tables=extra, build_fingerprint=changes.build_fingerprint(settings)
+    )
     return publish.publish(settings, publication, keep=keep)
 
 

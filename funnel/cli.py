@@ -206,6 +206,17 @@ def run(
     if extracts is not None:
         _checked_extracts(extracts, batch)
     _use_warehouse(settings.warehouse_dir)
+    if not (full_refresh or force_reload):
+        from funnel import changes, demo
+
+        source = extracts if extracts is not None else demo.DEFAULT_DEMO_DIR
+        reason = changes.nothing_new(settings, source, batch) if source.is_dir() else None
+        if reason:
+            from funnel import runlog
+
+            runlog.record_outcome(settings, "nothing_new", reason)
+            console.print(reason)
+            return
     # Prefect starts only now, when the arguments are known to be good.
     from flows.pipeline import QualityGateError, one_line, pipeline
     from funnel.ingest import ContractError

@@ -46,6 +46,8 @@ class Publication:
     run_id: str | None
     batches: list[str]
     tables: dict[str, int]  # "schema.table" -> rows
+    batch_fingerprints: dict[str, str]  # batch id -> fingerprint of its files, as built
+    build_fingerprint: str | None  # the dbt project, audits and settings it was built with
 
     @classmethod
     def read(cls, folder: Path) -> Publication:
@@ -57,6 +59,8 @@ class Publication:
             run_id=meta.get("run_id"),
             batches=meta.get("batches", []),
             tables=meta.get("tables", {}),
+            batch_fingerprints=meta.get("batch_fingerprints", {}),
+            build_fingerprint=meta.get("build_fingerprint"),
         )
 
 
@@ -86,6 +90,7 @@ def build_publication(
     *,
     run_id: str | None,
     extra_tables: dict[str, str] | None = None,
+    build_fingerprint: str | None = None,
 ) -> Publication:
     """Copy every mart table of the build database into a new, self-contained publication folder,
     with its static report.
@@ -121,15 +126,19 @@ def build_publication(
             (parquet_root / schema).mkdir(parents=True, exist_ok=True)
             target = _sql_path(parquet_root / schema / f"{table}.parquet")
             con.execute(f'copy pub."{schema}"."{table}" to \'{target}\' (format parquet)')
-        batches = [r[0] for r in con.execute("select batch_id from build.raw._batches order by 1").fetchall()]
+        batch_fingerprints = dict(
+            con.execute("select batch_id, fingerprint from build.raw._batches order by 1").fetchall()
+        )
         con.execute("checkpoint pub")
         con.execute("detach pub")
     meta = {
         "id": folder.name,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
-        "batches": batches,
+        "batches": sorted(batch_fingerprints),
         "tables": tables,
+        "batch_fingerprints": batch_fingerprints,
+        "build_fingerprint": build_fingerprint,
         "storage_version": STORAGE_VERSION,
     }
     (partial / "publication.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -197,3 +197,10 @@ def copy_to_table(settings: Settings, con: duckdb.DuckDBPyConnection, table: str
     if rows:
         placeholders = ", ".join(["?"] * len(COLUMNS))
         con.executemany(f"insert into {table} values ({placeholders})", [[r[n] for n in COLUMNS] for r in rows])
+
+
+def record_outcome(settings: Settings, status: str, detail: str) -> None:
+    """A run that ended before it started any stage (nothing new): one record, under its own id."""
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    now = utc_now()
+    record(settings, StageRecord(run_id, "run", status, started_at=now, finished_at=now, detail=detail))

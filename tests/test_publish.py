@@ -14,8 +14,8 @@ def _build_db(settings: config.Settings, leads: int) -> None:
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.db_path)) as con:
         con.execute("create schema if not exists raw")
-        con.execute("create or replace table raw._batches (batch_id varchar)")
-        con.execute("insert into raw._batches values ('2026-01-07')")
+        con.execute("create or replace table raw._batches (batch_id varchar, fingerprint varchar)")
+        con.execute("insert into raw._batches values ('2026-01-07', 'f1')")
         for schema in publish.MART_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         con.execute(f"create or replace table attraction.leads_count as select {leads} as leads")
@@ -28,6 +28,7 @@ def test_a_publication_is_one_folder_and_published_is_one_symlink_to_it(tmp_path
     link = publish.published_dir(settings)
     assert link.is_symlink() and link.resolve() == first.path.resolve()
     assert {p.name for p in first.path.iterdir()} == {"funnel.duckdb", "parquet", "publication.json", "report.html"}
+    assert first.batch_fingerprints == {"2026-01-07": "f1"} and first.batches == ["2026-01-07"]
     reader = duckdb.connect(str(publish.published_db(settings)), read_only=True)
 
     _build_db(settings, 20)
