@@ -19,7 +19,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from flows.ingest import ingest
-from funnel import demo, publish, quality, report, runlog, transform
+from funnel import alerts, demo, publish, quality, report, runlog, transform
 from funnel import ingest as loader
 from funnel import settings as config
 
@@ -54,6 +54,7 @@ def _stage(settings: config.Settings, run_id: str, name: str, fn: Callable[[], A
         record.status, record.detail = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         record.finished_at = runlog.utc_now()
         runlog.record(settings, record)
+        alerts.mark_stage(exc, name)
         logger.error("stage %s failed after %.1fs: %s", name, time.monotonic() - started, exc)
         raise
     record.status = "success"
@@ -119,7 +120,10 @@ def publish_marts(warehouse_dir: str | None, run_id: str, keep: int) -> publish.
 
 def _gate(result: quality.ValidationReport) -> None:
     if not result.passed:
-        raise QualityGateError(f"the {result.scope} audit failed; nothing was published.\n{quality.summarize(result)}")
+        summary = quality.summarize(result)
+        error = QualityGateError(f"the {result.scope} audit failed; nothing was published.\n{summary}")
+        alerts.mark_stage(error, f"validate_{result.scope}")  # the audit stage that blocked, for the alert
+        raise error
 
 
 def validate_as_of(as_of: str | None) -> str | None:
@@ -132,7 +136,13 @@ def validate_as_of(as_of: str | None) -> str | None:
         raise ValueError(f"as-of date '{as_of}': expected YYYY-MM-DD") from None
 
 
-@flow(name="funnel-pipeline", log_prints=True)
+# A failed or blocked run (and a crashed one) notifies its owners once: funnel/alerts.py.
+@flow(
+    name="funnel-pipeline",
+    log_prints=True,
+    on_failure=[alerts.on_run_failure],
+    on_crashed=[alerts.on_run_failure],
+)
 def pipeline(
     extracts: str | None = None,
     warehouse_dir: str | None = None,
