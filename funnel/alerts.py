@@ -53,11 +53,11 @@ class Failure:
     reason: str
     details: tuple[str, ...] = ()
     url: str | None = None
-    deployment: str | None = None
 
     @property
     def title(self) -> str:
-        return f"funnel run {self.run_name} {self.state.lower()} at stage {self.stage}"
+        known = self.stage not in (OUTSIDE_STAGES, CRASHED_STAGE)
+        return f"funnel run {self.run_name} {self.state.lower()}" + (f" at stage {self.stage}" if known else "")
 
     def text(self) -> str:
         """The plain-text message: run, stage, one-line reason, details and the link to the run."""
@@ -65,7 +65,7 @@ class Failure:
             self.title,
             f"stage: {self.stage}",
             f"reason: {self.reason}",
-            f"run: {self.run_name} ({self.run_id})" + (f", deployment {self.deployment}" if self.deployment else ""),
+            f"run: {self.run_name} ({self.run_id})",
             f"prefect: {self.url}" if self.url else "prefect: no UI (ephemeral API); see `funnel status`",
         ]
         if self.details:
@@ -340,7 +340,6 @@ def describe(flow_run: Any, state: Any, url: str | None = None) -> Failure:
         reason=reason[:500],
         details=details,
         url=url,
-        deployment=str(flow_run.deployment_id) if getattr(flow_run, "deployment_id", None) else None,
     )
 
 

@@ -364,7 +364,6 @@ def test_one_broken_channel_does_not_stop_the_other(receiver, caplog):
 class _Run:
     name = "tidy-okapi"
     id = "0f0e0d0c-0000-4000-8000-000000000001"
-    deployment_id = None
 
 
 def test_describe_takes_the_stage_from_the_exception_and_one_line_reason():
@@ -389,6 +388,7 @@ def test_describe_a_crash_reported_by_the_worker_uses_the_state_message():
     # Prefect turns the message into a CrashedRun exception; the reason keeps the worker's words
     assert failure.reason == "CrashedRun: Flow run process exited with non-zero status code -9."
     assert failure.stage.startswith("unknown (the run crashed")
+    assert failure.title == "funnel run tidy-okapi crashed"  # no stage to name
 
 
 # --- the hook on a real flow run (Prefect's ephemeral API) ------------------------------------------
