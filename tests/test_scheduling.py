@@ -91,23 +91,21 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _stop(process: subprocess.Popen, grace: float = 15) -> None:
-    """SIGTERM the process group (and any descendant that left it), then SIGKILL what is left."""
-    if process.poll() is not None and not _descendants(process.pid):
-        return
-    stragglers = _descendants(process.pid)
+    """SIGTERM the process group and every descendant (some leave the group), then SIGKILL what is left."""
+    targets = _descendants(process.pid)
     for send in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, send)
-        for pid in stragglers:
+            os.killpg(process.pid, send)  # the group outlives its leader: orphans in it are reached too
+        for pid in targets:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, send)
-        try:
+        deadline = time.monotonic() + grace
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
-        if not any(Path(f"/proc/{pid}").exists() for pid in stragglers):
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in targets):
+            time.sleep(0.2)
+        if process.poll() is not None and not any(Path(f"/proc/{pid}").exists() for pid in targets):
             return
-        time.sleep(1)
 
 
 def _prefect(*args: str, env: dict[str, str], cwd: Path = ROOT, timeout: float = 300) -> str:
