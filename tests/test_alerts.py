@@ -413,6 +413,15 @@ def _tiny_flow():
     return probe
 
 
+@pytest.fixture
+def patient_ephemeral_api():
+    """Prefect gives its ephemeral API 20 s to start; a busy machine needs more (docs/operations.md)."""
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+    with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 120}):
+        yield
+
+
 def _run_logs_and_artifacts(run_id) -> tuple[str, dict]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId
@@ -428,7 +437,7 @@ def _run_logs_and_artifacts(run_id) -> tuple[str, dict]:
 
 
 @pytest.mark.prefect
-def test_a_failed_flow_run_alerts_once_whatever_its_task_retries(receiver, monkeypatch):
+def test_a_failed_flow_run_alerts_once_whatever_its_task_retries(receiver, monkeypatch, patient_ephemeral_api):
     monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", receiver.url)
     state = _tiny_flow()(return_state=True)
 
@@ -444,7 +453,7 @@ def test_a_failed_flow_run_alerts_once_whatever_its_task_retries(receiver, monke
 
 
 @pytest.mark.prefect
-def test_a_failing_notifier_does_not_mask_the_runs_own_failure(receiver, monkeypatch):
+def test_a_failing_notifier_does_not_mask_the_runs_own_failure(receiver, monkeypatch, patient_ephemeral_api):
     receiver.status = 500
     monkeypatch.setenv("FUNNEL_ALERT_WEBHOOK_URL", receiver.url)
     state = _tiny_flow()(return_state=True)
