@@ -20,7 +20,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from flows.ingest import load_batches
-from funnel import changes, demo, publish, quality, report, runlog, transform
+from funnel import alerts, changes, demo, publish, quality, report, runlog, transform
 from funnel import ingest as loader
 from funnel import settings as config
 from funnel.retry import transient_failure
@@ -56,6 +56,7 @@ def _stage(settings: config.Settings, run_id: str, name: str, fn: Callable[[], A
         record.status, record.detail = "failed", one_line(exc)[:2000]
         record.finished_at = runlog.utc_now()
         runlog.record(settings, record)
+        alerts.mark_stage(exc, name)
         logger.error("stage %s failed after %.1fs: %s", name, time.monotonic() - started, one_line(exc))
         raise
     record.status = "success"
@@ -126,10 +127,19 @@ def publish_marts(settings: config.Settings, run_id: str, keep: int) -> publish.
 
 def _gate(result: quality.ValidationReport) -> None:
     if not result.passed:
-        raise QualityGateError(f"the {result.scope} audit failed; nothing was published.\n{quality.summarize(result)}")
+        summary = quality.summarize(result)
+        error = QualityGateError(f"the {result.scope} audit failed; nothing was published.\n{summary}")
+        alerts.mark_stage(error, f"validate_{result.scope}")  # the audit stage that blocked, for the alert
+        raise error
 
 
-@flow(name="funnel-pipeline", log_prints=True)
+# A failed or blocked run (and a crashed one) notifies its owners once: funnel/alerts.py.
+@flow(
+    name="funnel-pipeline",
+    log_prints=True,
+    on_failure=[alerts.on_run_failure],
+    on_crashed=[alerts.on_run_failure],
+)
 def pipeline(
     extracts: str | None = None,
     warehouse_dir: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -35,6 +36,24 @@ def write_batch(root: Path, batch_id: str, files: dict[str, str | bytes], manife
     if manifest is not None:
         (batch / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return batch
+
+
+def _sell_in_an_unknown_store(batch: Path) -> None:
+    """Poison a batch for the raw audit: every receipt sold in a store nobody knows; its manifest goes."""
+    receipts = batch / "pos" / "receipts.csv"
+    with receipts.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    store = rows[0].index("store_id")
+    for row in rows[1:]:
+        row[store] = "S-UNKNOWN"
+    with receipts.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    (batch / "_manifest.json").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def sell_in_an_unknown_store():
+    return _sell_in_an_unknown_store
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ rollback. Each step checks the published database, which is what analysts and BI
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import signal
@@ -79,19 +78,10 @@ def test_1_a_first_run_publishes(world):
         )
 
 
-def test_2_a_bad_batch_is_blocked_and_the_publication_stays_readable(world):
+def test_2_a_bad_batch_is_blocked_and_the_publication_stays_readable(world, sell_in_an_unknown_store):
     bad = world["batches"][FIRST_BATCHES]
     shutil.copytree(world["source"] / bad, world["extracts"] / bad)
-    receipts = world["extracts"] / bad / "pos" / "receipts.csv"
-    with receipts.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    store = rows[0].index("store_id")
-    for row in rows[1:]:
-        row[store] = "S-UNKNOWN"  # every receipt of the batch sold in a store nobody knows
-    with receipts.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    manifest = world["extracts"] / bad / "_manifest.json"
-    manifest.unlink(missing_ok=True)
+    sell_in_an_unknown_store(world["extracts"] / bad)
 
     reader = duckdb.connect(str(publish.published_db(world["settings"])), read_only=True)
     done = _funnel("run", "--extracts", str(world["extracts"]), warehouse=world["warehouse"])
