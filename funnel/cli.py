@@ -396,7 +396,7 @@ def report_command(
 def expectations(
     write: Annotated[bool, typer.Option("--write", help="Rewrite the suites under expectations/.")] = False,
 ) -> None:
-    """List (or rewrite) the Great Expectations suites built from the contract and the dbt manifest."""
+    """List (or rewrite) the Great Expectations suites built from the contract and the audit rules."""
     from funnel import quality
 
     names = quality.write_suites() if write else quality.suite_names()

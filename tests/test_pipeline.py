@@ -47,3 +47,15 @@ def test_a_second_run_loads_nothing_and_leaves_the_raw_data_as_it_was(demo_run, 
     assert again == []
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select * from raw._batches order by all").fetchall() == before
+
+
+def test_every_dbt_unit_test_passes(demo_run):
+    """Production runs leave unit tests out (they test the logic, not the data); CI runs them here."""
+    from funnel import settings as config
+    from funnel import transform
+
+    db_path = demo_run[2]
+    summary = transform.run_dbt(
+        ["test", "--select", "test_type:unit"], config.Settings(db_path.parent, "Europe/Budapest", "2GB"), echo=None
+    )
+    assert summary.count("unit_test", "pass") == summary.count("unit_test") >= 50

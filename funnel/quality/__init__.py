@@ -1,12 +1,14 @@
 """Great Expectations gates: suites for every raw entity and every mart, run inside DuckDB (SQL).
 
 - `rules`: what is checked, as data (bounds, references, mart rules), and how severe a failure is;
-- `suites`: the GX suites built from the contract, the rules and the dbt manifest, saved under
+- `suites`: the GX suites built from the contract and the rules, saved under
   `expectations/`;
 - `runner`: validating in a child process against the warehouse, and recording the outcomes.
 """
 
+from funnel.quality.rules import MART_RULES
 from funnel.quality.runner import (
+    AuditWorker,
     ExpectationOutcome,
     ValidationReport,
     run_isolated,
@@ -17,9 +19,9 @@ from funnel.quality.runner import (
 )
 from funnel.quality.suites import (
     build_raw_suite,
+    build_suites,
     expectation_signature,
     file_context,
-    mart_checks_from_manifest,
     mart_suite_name,
     suite_names,
     suite_path,
@@ -27,12 +29,14 @@ from funnel.quality.suites import (
 )
 
 __all__ = [
+    "MART_RULES",
+    "AuditWorker",
     "ExpectationOutcome",
     "ValidationReport",
     "build_raw_suite",
+    "build_suites",
     "expectation_signature",
     "file_context",
-    "mart_checks_from_manifest",
     "mart_suite_name",
     "run_isolated",
     "store_results",

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import selectors
 import shutil
 import subprocess
 import sys
-import tempfile
+import threading
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,10 +25,10 @@ import duckdb
 
 from funnel import contract
 from funnel.project import PROJECT_ROOT
+from funnel.quality.rules import MART_RULES
 from funnel.quality.suites import (
     AUDIT_SCHEMA,
     CONTEXT_DIR,
-    MART_SCHEMAS,
     file_context,
     gx,
     mart_suite_name,
@@ -218,29 +219,98 @@ def run_suites(
                 )
         # Release the file: DuckDB refuses a second in-process connection with other settings.
         source.get_engine().dispose()
-        if build_docs:
+        # Data Docs are slow to render (GX #8671): built when there is something in them to look at
+        if build_docs and report.failures:
             context.build_data_docs()
             report.docs_path = str(db_path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
     return report
 
 
-def run_isolated(scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None):
-    """Validate in a child process (see the module doc)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "report.json"
-        arguments = Path(tmp) / "arguments.json"
-        arguments.write_text(json.dumps({"batches": batches or [], "settings": settings or {}}), encoding="utf-8")
-        command = [sys.executable, "-m", "funnel.quality", scope, str(db_path), str(out), str(arguments)]
-        completed = subprocess.run(
-            command, capture_output=True, text=True, timeout=VALIDATION_TIMEOUT_SECONDS, cwd=PROJECT_ROOT
-        )
-        if completed.returncode != 0 or not out.exists():
-            tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
-            raise RuntimeError(f"the {scope} validation could not run (exit code {completed.returncode}):\n{tail}")
-        doc = json.loads(out.read_text(encoding="utf-8"))
+def _report(doc: dict) -> ValidationReport:
     report = ValidationReport(scope=doc["scope"], docs_path=doc.get("docs_path"))
     report.outcomes = [ExpectationOutcome(**o) for o in doc["outcomes"]]
     return report
+
+
+def _payload(report: ValidationReport) -> dict:
+    return {"scope": report.scope, "docs_path": report.docs_path, "outcomes": [asdict(o) for o in report.outcomes]}
+
+
+class AuditWorker:
+    """A child process that imports Great Expectations once and runs a run's audits one after another.
+
+    Importing GX takes seconds (tens on a busy machine); the worker starts with the run and imports
+    while the batches load, so that neither audit waits for it. Each audit disposes of its
+    connections, so dbt can write the database between two audits; the worker's death releases
+    everything else.
+    """
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "funnel.quality", "serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
+        self._errors: list[str] = []
+        self._drain = threading.Thread(target=self._read_errors, daemon=True)
+        self._drain.start()
+
+    def _read_errors(self) -> None:
+        assert self._process.stderr is not None
+        for line in self._process.stderr:
+            self._errors = (self._errors + [line.rstrip()])[-15:]
+
+    def audit(self, scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None):
+        assert self._process.stdin is not None and self._process.stdout is not None
+        request = {"scope": scope, "db": str(db_path), "batches": batches or [], "settings": settings or {}}
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker died: reported below with its last words
+        answer = self._read_line(VALIDATION_TIMEOUT_SECONDS)
+        if answer is None:
+            self.close()
+            tail = "\n".join(self._errors)
+            raise RuntimeError(f"the {scope} validation could not run (exit code {self._process.poll()}):\n{tail}")
+        doc = json.loads(answer)
+        if "error" in doc:
+            raise RuntimeError(f"the {scope} validation could not run: {doc['error']}")
+        return _report(doc)
+
+    def _read_line(self, timeout: float) -> str | None:
+        assert self._process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                return None
+        line = self._process.stdout.readline()
+        return line or None
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            try:
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+                self._process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+                self._process.wait()
+
+    def __enter__(self) -> AuditWorker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run_isolated(scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None):
+    """One audit in a worker of its own (see AuditWorker)."""
+    with AuditWorker() as worker:
+        return worker.audit(scope, db_path, batches, settings)
 
 
 AUDITS_DDL = """
@@ -272,7 +342,7 @@ def _audit_settings(settings: Settings) -> dict:
     return {name: settings[name] for name in AUDIT_SETTINGS}
 
 
-def validate_pending_batches(settings: Settings) -> ValidationReport:
+def validate_pending_batches(settings: Settings, worker: AuditWorker | None = None) -> ValidationReport:
     """Audit every loaded batch whose current delivery has not passed an audit yet, and record it.
 
     A batch that failed stays pending, so it keeps blocking publication until it is re-delivered
@@ -287,7 +357,11 @@ def validate_pending_batches(settings: Settings) -> ValidationReport:
         ).fetchall()
     if not pending:
         return ValidationReport("raw")  # every batch in raw has passed an audit already
-    report = run_isolated("raw", settings.db_path, [batch_id for batch_id, _ in pending], _audit_settings(settings))
+    batches = [batch_id for batch_id, _ in pending]
+    if worker is None:
+        report = run_isolated("raw", settings.db_path, batches, _audit_settings(settings))
+    else:
+        report = worker.audit("raw", settings.db_path, batches, _audit_settings(settings))
     with duckdb.connect(str(settings.db_path)) as con:
         con.executemany(
             "insert into ops.batch_audits values (?, ?, ?, current_timestamp::timestamp)",
@@ -322,28 +396,42 @@ def validate_raw(db_path: Path, batches: list[str], settings: dict) -> Validatio
     return run_suites(db_path, "raw", suites, settings)
 
 
-def validate_marts(settings: Settings) -> ValidationReport:
-    """Audit every mart table of the build database (in a child process)."""
-    return run_isolated("marts", settings.db_path)
+def validate_marts(settings: Settings, worker: AuditWorker | None = None) -> ValidationReport:
+    """Reconcile the marts of the build database (in the worker, or a child process of their own)."""
+    return worker.audit("marts", settings.db_path) if worker else run_isolated("marts", settings.db_path)
 
 
 def _validate_marts_here(db_path: Path) -> ValidationReport:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        tables = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            f"and table_schema in ({', '.join(repr(s) for s in MART_SCHEMAS)}) order by 1"
-        ).fetchall()
-    suites = {mart_suite_name(*t[0].split(".")): f"select * from {t[0]}" for t in tables}
+    """The reconciliations of MART_RULES; a mart they name that was not built fails the audit."""
+    suites = {mart_suite_name(*name.split(".")): f"select * from {name}" for name in MART_RULES}
     return run_suites(db_path, "marts", suites, {})
 
 
+def serve() -> None:
+    """`python -m funnel.quality serve`: one JSON request per line on stdin, one JSON report per line back."""
+    # Only answers go to the real stdout: anything GX prints (or C code writes) goes to stderr.
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    gx()  # import now, while the parent does other work
+    file_context(CONTEXT_DIR)
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            db_path = Path(request["db"])
+            if request["scope"] == "raw":
+                report = validate_raw(db_path, request["batches"], request["settings"])
+            else:
+                report = _validate_marts_here(db_path)
+            answer = _payload(report)
+        except Exception as exc:  # noqa: BLE001 - the parent reports it, failing closed
+            answer = {"error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"}
+        protocol.write(json.dumps(answer) + "\n")
+        protocol.flush()
+
+
 def main(argv: list[str]) -> None:
-    """`python -m funnel.quality raw|marts DB OUT ARGUMENTS_JSON`: validate and write the report as JSON."""
-    scope, db_path, out, arguments = argv
-    given = json.loads(Path(arguments).read_text(encoding="utf-8"))
-    if scope == "raw":
-        report = validate_raw(Path(db_path), given["batches"], given["settings"])
+    if argv == ["serve"]:
+        serve()
     else:
-        report = _validate_marts_here(Path(db_path))
-    payload = {"scope": report.scope, "docs_path": report.docs_path, "outcomes": [asdict(o) for o in report.outcomes]}
-    Path(out).write_text(json.dumps(payload), encoding="utf-8")
+        raise SystemExit("usage: python -m funnel.quality serve")

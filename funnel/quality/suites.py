@@ -1,4 +1,4 @@
-"""Great Expectations suites, built in code from the extract contract, the rules and the dbt manifest.
+"""Great Expectations suites, built in code from the extract contract and the rules.
 
 Suites are saved as JSON in the file data context under `expectations/` (`funnel expectations
 --write`), with ids derived from their content so that rewriting them is a no-op; a test keeps the
@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from funnel import contract
-from funnel.project import PROJECT_ROOT, mart_schemas
+from funnel.project import PROJECT_ROOT
 from funnel.quality.rules import (
     BOUNDS,
     COVERAGE,
@@ -28,7 +28,6 @@ from funnel.quality.rules import (
 
 CONTEXT_DIR = PROJECT_ROOT / "expectations"
 AUDIT_SCHEMA = "audit"
-MART_SCHEMAS = mart_schemas()
 LINEAGE = ["_batch_id", "_source_file", "_source_line", "_loaded_at"]
 
 
@@ -152,71 +151,26 @@ def build_raw_suite(entity: contract.Entity):
     return gx().ExpectationSuite(name=raw_suite_name(entity), expectations=suite)
 
 
-def mart_checks_from_manifest(manifest_path: Path) -> dict[str, dict]:
-    """Primary keys of every mart from the dbt manifest's unique tests, keyed by "schema.table"."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    models = {
-        uid: node
-        for uid, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and node["schema"] in MART_SCHEMAS
-    }
-    checks: dict[str, dict] = {
-        f"{n['schema']}.{n['alias']}": {"keys": [], "columns": list(n["columns"])} for n in models.values()
-    }
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "test":
-            continue
-        meta = node.get("test_metadata") or {}
-        parent = node.get("attached_node") or next(iter(node["depends_on"]["nodes"]), None)
-        if parent not in models:
-            continue
-        name = f"{models[parent]['schema']}.{models[parent]['alias']}"
-        kwargs = meta.get("kwargs", {})
-        if meta.get("name") == "unique" and kwargs.get("column_name"):
-            checks[name]["keys"].append([kwargs["column_name"]])
-        elif meta.get("name") == "unique_combination_of_columns":
-            columns = kwargs.get("combination_of_columns") or kwargs.get("arguments", {}).get("combination_of_columns")
-            if columns:
-                checks[name]["keys"].append(list(columns))
-    return checks
+def build_mart_suite(name: str):
+    """The cross-mart reconciliations of one mart: what dbt's per-model tests cannot state.
 
-
-def build_mart_suite(name: str, spec: dict, columns: list[str]):
-    """Generic mart checks: rates within [0, 1], no duplicate keys; plus the mart's own rules."""
+    Rates within [0, 1] and unique keys are dbt tests of each mart; Great Expectations guards what
+    spans marts and staging, before anything is published (funnel/quality/rules.py: MART_RULES).
+    """
     gxe = gx().expectations
     schema, table = name.split(".")
-    suite: list = []
-    for column in columns:
-        if column.endswith(("_rate", "_share")):
-            suite.append(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1))
-    for key in spec["keys"]:
-        if len(key) == 1:
-            suite.append(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
-        else:
-            suite.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
-    for description, query in MART_RULES.get(name, []):
-        suite.append(gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query))
+    suite = [
+        gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query)
+        for description, query in MART_RULES[name]
+    ]
     return gx().ExpectationSuite(name=mart_suite_name(schema, table), expectations=suite)
 
 
-def build_suites(manifest_path: Path | None = None) -> list:
-    """Every suite: one per raw entity, and one per mart of the dbt manifest when there is one."""
+def build_suites() -> list:
+    """Every suite: one per raw entity, one per mart with reconciliation rules."""
     suites = [build_raw_suite(entity) for entity in contract.entities().values()]
-    manifest_path = manifest_path or _latest_manifest()
-    if manifest_path is not None and manifest_path.exists():
-        for name, spec in mart_checks_from_manifest(manifest_path).items():
-            suites.append(build_mart_suite(name, spec, spec["columns"]))
+    suites += [build_mart_suite(name) for name in MART_RULES]
     return suites
-
-
-def _latest_manifest() -> Path | None:
-    """The manifest of the default warehouse's last dbt run, else the project's `target/`."""
-    from funnel.settings import load
-
-    for candidate in (load().warehouse_dir / "dbt-target" / "manifest.json", PROJECT_ROOT / "target" / "manifest.json"):
-        if candidate.exists():
-            return candidate
-    return None
 
 
 def suite_path(name: str) -> Path:
@@ -230,11 +184,15 @@ def file_context(root: Path = CONTEXT_DIR):
     return gx().get_context(mode="file", context_root_dir=str(root))
 
 
-def write_suites(manifest_path: Path | None = None) -> list[str]:
-    """(Re)write every suite into the file data context, with stable ids; returns their names."""
+def write_suites() -> list[str]:
+    """(Re)write every suite into the file data context, with stable ids, and remove suites that
+    no rule asks for any more; returns their names."""
     context = file_context()
     names = []
-    for suite in build_suites(manifest_path):
+    built = build_suites()
+    for stale in set(suite_names()) - {suite.name for suite in built}:
+        suite_path(stale).unlink()
+    for suite in built:
         # replace, never merge: add_or_update would append to a suite saved under another id
         suite_path(suite.name).unlink(missing_ok=True)
         context.suites.add(suite)
