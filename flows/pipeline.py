@@ -89,16 +89,21 @@ def validate_raw(settings: config.Settings, worker: quality.AuditWorker) -> qual
 
 @task(cache_policy=NO_CACHE)
 def dbt_build(settings: config.Settings, full_refresh: bool) -> transform.DbtSummary:
-    """Seed, build and test every dbt model; fails when a model or an error-severity test fails.
+    """Seed, build and test the dbt project: only what the new batches touch, or everything when it
+    must (funnel/changes.py says when); fails when a model or an error-severity test fails.
 
     No retry: a failed test or model fails the same way again.
     """
     logger = get_run_logger()
+    plan = changes.plan_build(settings, full_refresh)
+    logger.info("dbt builds %s: %s", "in full" if plan.full else "incrementally", plan.reason)
     # unit tests pin logic with hand-worked rows: they belong in CI (make test), not in every run
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if full_refresh:
+    if plan.full:
         args.append("--full-refresh")
-    return transform.run_dbt(args, settings, echo=transform.progress_echo(logger.info), timeout=DBT_TIMEOUT_SECONDS)
+    summary = transform.run_dbt(args, settings, echo=transform.progress_echo(logger.info), timeout=DBT_TIMEOUT_SECONDS)
+    changes.record_build(settings, plan)
+    return summary
 
 
 @task(cache_policy=NO_CACHE)

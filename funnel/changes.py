@@ -9,6 +9,7 @@ dbt project, the audits and the business settings). The next run compares.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -70,3 +71,89 @@ def nothing_new(settings: Settings, extracts: Path, selection: list[str] | None)
         f"nothing new: publication {current.id} already holds every batch up to {last} with the same "
         "settings and project; nothing was loaded, built or published"
     )
+
+
+BUILD_STATE_DDL = """
+create table if not exists ops.build_state (
+    build_fingerprint varchar not null,
+    batch_id varchar not null,
+    batch_fingerprint varchar not null,
+    built_at timestamp not null
+)
+"""
+
+
+@dataclass
+class BuildPlan:
+    """What dbt builds: in full, or only what the new batches touch (see macros/incremental)."""
+
+    full: bool
+    reason: str
+    batches: list[str] = field(default_factory=list)  # the batches of this build
+    loaded: dict[str, str] = field(default_factory=dict)  # every batch in raw, with its fingerprint
+    fingerprint: str = ""
+
+
+def plan_build(settings: Settings, full_refresh: bool = False) -> BuildPlan:
+    """Decide between a full and an incremental build, and write the batches of this build to
+    `ops.build_batches`, which the incremental models read."""
+    fingerprint = build_fingerprint(settings)
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute("create schema if not exists ops")
+        con.execute(BUILD_STATE_DDL)
+        loaded = loaded_batches(con)
+        state = con.execute("select build_fingerprint, batch_id, batch_fingerprint from ops.build_state").fetchall()
+        built = {batch: digest for _, batch, digest in state}
+        new = sorted(batch for batch in loaded if batch not in built)
+        redelivered = sorted(b for b in loaded if b in built and built[b] != loaded[b])
+        dropped = sorted(set(built) - set(loaded))
+        plan = BuildPlan(full=True, reason="", batches=sorted(loaded), loaded=loaded, fingerprint=fingerprint)
+        if full_refresh:
+            plan.reason = "--full-refresh"
+        elif not state:
+            plan.reason = "first build"
+        elif {row[0] for row in state} != {fingerprint}:
+            plan.reason = "the project or the settings changed since the last build"
+        elif redelivered or dropped:
+            plan.reason = f"batches delivered again or removed: {', '.join(redelivered + dropped)}"
+        elif _late_exchange_rates(con, new, sorted(built)):
+            plan.reason = "exchange rates arrived for days already built"
+        else:
+            plan = BuildPlan(
+                full=False, reason=f"{len(new)} new batch(es)", batches=new, loaded=loaded, fingerprint=fingerprint
+            )
+        con.execute("create or replace table ops.build_batches (batch_id varchar)")
+        if plan.batches:
+            con.executemany("insert into ops.build_batches values (?)", [[b] for b in plan.batches])
+    return plan
+
+
+def _late_exchange_rates(con: duckdb.DuckDBPyConnection, new: list[str], built: list[str]) -> bool:
+    """A rate for a day whose amounts are already converted changes them: only a full build redoes that.
+
+    Rates usually arrive with the day's transactions; a rate for a day on or before the latest
+    transaction already built is late.
+    """
+    if not new or not built:
+        return False
+    rates = contract.entity("marketing", "fx_rates").qualified_table
+    receipts = contract.entity("pos", "receipts").qualified_table
+    spend = contract.entity("marketing", "spend").qualified_table
+    new_marks, built_marks = ", ".join(["?"] * len(new)), ", ".join(["?"] * len(built))
+    row = con.execute(
+        f"select (select min(rate_date) from {rates} where _batch_id in ({new_marks})) <= greatest("
+        f"(select max(cast(occurred_at as date)) from {receipts} where _batch_id in ({built_marks})), "
+        f"(select max(spend_date) from {spend} where _batch_id in ({built_marks})))",
+        [*new, *built, *built],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def record_build(settings: Settings, plan: BuildPlan) -> None:
+    """After a successful dbt build: the batches it holds, and what it was built with."""
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute(BUILD_STATE_DDL)
+        con.execute("delete from ops.build_state")
+        rows = [[plan.fingerprint, batch, digest] for batch, digest in sorted(plan.loaded.items())]
+        if rows:
+            con.executemany("insert into ops.build_state values (?, ?, ?, current_timestamp::timestamp)", rows)

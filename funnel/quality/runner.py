@@ -416,7 +416,17 @@ def serve() -> None:
     gx()  # import now, while the parent does other work
     file_context(CONTEXT_DIR)
     for line in sys.stdin:
-        request = json.loads(line)
+        protocol.write(json.dumps(_audit_in_a_fork(json.loads(line))) + "\n")
+        protocol.flush()
+
+
+def _audit_in_a_fork(request: dict) -> dict:
+    """Run one audit in a fork of the warm worker: GX keeps connections to the database that only the
+    end of a process releases, and dbt must write the database between two audits."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the audit
+        os.close(read)
         try:
             db_path = Path(request["db"])
             if request["scope"] == "raw":
@@ -424,10 +434,18 @@ def serve() -> None:
             else:
                 report = _validate_marts_here(db_path)
             answer = _payload(report)
-        except Exception as exc:  # noqa: BLE001 - the parent reports it, failing closed
+        except BaseException as exc:  # noqa: BLE001 - the parent reports it, failing closed
             answer = {"error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"}
-        protocol.write(json.dumps(answer) + "\n")
-        protocol.flush()
+        with os.fdopen(write, "w", encoding="utf-8") as out:
+            out.write(json.dumps(answer))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, encoding="utf-8") as given:
+        text = given.read()
+    _, status = os.waitpid(pid, 0)
+    if not text:
+        return {"error": f"the audit process ended without an answer (status {status})"}
+    return json.loads(text)
 
 
 def main(argv: list[str]) -> None:

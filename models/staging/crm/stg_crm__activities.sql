@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('crm', 'activities') }}
+    select * from {{ versions_to_rebuild(source('crm', 'activities'), ['activity_id']) }} as versions
 ),
 
 latest_versions as (

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='lead_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('crm', 'campaign_members') }}
+    select * from {{ versions_to_rebuild(source('crm', 'campaign_members'), ['lead_id']) }} as versions
 ),
 
 touch_types as (

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='lead_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('crm', 'leads') }}
+    select * from {{ versions_to_rebuild(source('crm', 'leads'), ['lead_id']) }} as versions
 ),
 
 campaigns as (

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='opportunity_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('crm', 'opportunities') }}
+    select * from {{ versions_to_rebuild(source('crm', 'opportunities'), ['opportunity_id']) }} as versions
 ),
 
 fx_rates as (

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='opportunity_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('crm', 'opportunity_stage_history') }}
+    select * from {{ versions_to_rebuild(source('crm', 'opportunity_stage_history'), ['opportunity_id']) }} as versions
 ),
 
 -- the extract has no updated_at: a stage entry delivered again keeps its latest delivery

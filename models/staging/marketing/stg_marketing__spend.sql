@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='spend_date',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('marketing', 'spend') }}
+    select * from {{ versions_to_rebuild(source('marketing', 'spend'), ['spend_date']) }} as versions
 ),
 
 fx_rates as (

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('pos', 'customers') }}
+    select * from {{ versions_to_rebuild(source('pos', 'customers'), ['customer_id']) }} as versions
 ),
 
 latest_versions as (

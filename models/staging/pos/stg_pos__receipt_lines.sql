@@ -1,11 +1,30 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='receipt_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
+-- lines are rebuilt by receipt: those delivered by a batch of this build, and those whose receipt
+-- (its currency and day) was delivered again
 source as (
     select * from {{ source('pos', 'receipt_lines') }}
+    {%- if is_incremental() %}
+    where receipt_id in (
+        select receipt_id from {{ source('pos', 'receipt_lines') }}
+        where {{ is_build_batch('_batch_id') }}
+        union
+        select receipt_id from {{ source('pos', 'receipts') }}
+        where {{ is_build_batch('_batch_id') }}
+    )
+    {%- endif %}
 ),
 
 receipts as (
     select * from {{ ref('base_pos__receipts') }}
+    where receipt_id in (select receipt_id from source)
 ),
 
 fx_rates as (

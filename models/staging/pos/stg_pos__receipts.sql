@@ -1,7 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='receipt_id',
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 receipts as (
     select * from {{ ref('base_pos__receipts') }}
+    {%- if is_incremental() %}
+    -- the receipts a batch of this build delivered again or for the first time
+    where receipt_id in (
+        select receipt_id from {{ source('pos', 'receipts') }}
+        where {{ is_build_batch('_batch_id') }}
+    )
+    {%- endif %}
 ),
 
 fx_rates as (

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['store_id', 'traffic_date'],
+    on_schema_change='sync_all_columns',
+) }}
+
 with
 
 source as (
-    select * from {{ source('pos', 'store_traffic') }}
+    select * from {{ versions_to_rebuild(source('pos', 'store_traffic'), ['store_id', 'traffic_date']) }} as versions
 ),
 
 latest_deliveries as (
