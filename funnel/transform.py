@@ -65,6 +65,7 @@ def run_dbt(
     *,
     echo: Callable[[str], None] | None = print,
     timeout: float | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> DbtSummary:
     """Run `dbt <args>` in the project, streaming its log lines to `echo`; raise DbtError on failure."""
     # Each warehouse keeps its own dbt target and logs, so that runs on different warehouses never
@@ -76,7 +77,7 @@ def run_dbt(
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
-        env=dbt_env(settings),
+        env=dbt_env(settings) | (extra_env or {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
