@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import typer
 
 from funnel import lake, spark_cluster
+from funnel import settings as config
 from funnel.settings import Settings
-from funnel.transform import DbtSummary, run_dbt
+from funnel.transform import DbtError, DbtSummary, run_dbt
 
 TARGET = "spark"
 
@@ -30,6 +34,10 @@ def dbt_spark_env(settings: Settings, master_url: str) -> dict[str, str]:
         # The driver inside dbt is launched by pyspark's spark-submit: the same logging and loopback address.
         "SPARK_CONF_DIR": str(spark_cluster.write_conf(spark)),
         "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", spark_cluster.LOOPBACK),
+        # pyspark 4.3 warns on import that it does not yet fully support pandas 3; dbt never hands it pandas.
+        "PYTHONWARNINGS": ",".join(
+            filter(None, [os.environ.get("PYTHONWARNINGS"), "ignore::FutureWarning:pyspark.testing.utils"])
+        ),
     }
 
 
@@ -58,3 +66,24 @@ def build(
         env = dbt_spark_env(settings, master_url)
         run_dbt(["run-operation", "register_raw_tables"], settings, echo=echo, extra_env=env)
         return run_dbt(["build", *(dbt_args or [])], settings, echo=echo, extra_env=env)
+
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def main(
+    ctx: typer.Context,
+    warehouse: Path | None = spark_cluster.WarehouseOption,
+) -> None:
+    """Build the dbt project on Spark from the warehouse's raw batches; extra arguments go to `dbt build`."""
+    try:
+        summary = build(config.load(warehouse), dbt_args=list(ctx.args))
+    except (DbtError, spark_cluster.SparkClusterError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"spark build: {dict(summary.statuses)}")
+
+
+if __name__ == "__main__":
+    app()
