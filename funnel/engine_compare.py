@@ -39,11 +39,11 @@ class MartComparison:
 
 
 def duckdb_marts(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...] = MART_SCHEMAS) -> list:
-    """(schema, table) of every base table in the mart schemas of an attached DuckDB database."""
+    """(schema, table) of every table or view in the given schemas of an attached DuckDB database."""
     placeholders = ", ".join("?" for _ in schemas)
     return con.execute(
         "select table_schema, table_name from information_schema.tables "
-        f"where table_catalog = ? and table_schema in ({placeholders}) and table_type = 'BASE TABLE' "
+        f"where table_catalog = ? and table_schema in ({placeholders}) and table_type in ('BASE TABLE', 'VIEW') "
         "order by 1, 2",
         [catalog, *schemas],
     ).fetchall()
