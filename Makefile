@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 
-.PHONY: run test lint lock bench clean dashboard docs browser
+.PHONY: run test lint lock bench clean dashboard docs browser spark-up spark-down test-spark
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> creating the Python environment in $(VENV) (first run only)"
@@ -32,6 +32,15 @@ dashboard: $(STAMP)  ## the dashboard over the published warehouse, on http://lo
 docs: $(STAMP)  ## dbt docs site with lineage (needs a built warehouse: make run first)
 	$(BIN)/funnel dbt docs generate
 	@echo "open warehouse/dbt-target/index.html, or serve it: $(BIN)/funnel dbt docs serve --port 8080"
+
+spark-up: $(STAMP)  ## start the local Spark standalone cluster (a master, two workers) under warehouse/spark
+	$(BIN)/python -m funnel.spark_cluster start
+
+spark-down: $(STAMP)  ## stop the local Spark cluster
+	$(BIN)/python -m funnel.spark_cluster stop
+
+test-spark: $(STAMP)  ## the Spark tests: cluster, lake, the demo built on Spark and compared with DuckDB
+	$(BIN)/pytest tests/spark $(ARGS)
 
 # sqlfluff's dbt templater compiles the project, so it needs a profile: it gets a throw-away DuckDB
 # file and target folder, and lints a fresh clone with no warehouse built. Macro files are linted

@@ -71,6 +71,7 @@ def run_dbt(
     *,
     echo: Callable[[str], None] | None = print,
     timeout: float | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> DbtSummary:
     """Run `dbt <args>` in the project, streaming its log lines to `echo`; raise DbtError on failure.
 
@@ -88,7 +89,7 @@ def run_dbt(
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
-        env=dbt_env(settings),
+        env=dbt_env(settings) | (extra_env or {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
