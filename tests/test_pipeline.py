@@ -59,3 +59,19 @@ def test_every_dbt_unit_test_passes(demo_run):
         ["test", "--select", "test_type:unit"], config.Settings(db_path.parent, "Europe/Budapest", "2GB"), echo=None
     )
     assert summary.count("unit_test", "pass") == summary.count("unit_test") >= 50
+
+
+def test_the_one_channel_the_demo_writes_without_a_mapping_row_is_counted_and_nothing_else(demo_run):
+    """The generator writes 'TikTok Creator' leads on purpose, with no row in channel_mapping."""
+    _, _, db_path, _ = demo_run
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        unmapped = con.execute(
+            "select vocabulary, model_name, source_value, row_count from diagnostics.unmapped_values"
+        )
+        rows = unmapped.fetchall()
+        tiktok_leads = con.execute(
+            "select count(*) from raw.crm__leads where lower(trim(channel)) = 'tiktok creator'"
+        ).fetchone()[0]
+        staged = con.execute("select count(*) from staging.stg_crm__leads where channel = 'unmapped'").fetchone()[0]
+    assert [(v, m, s) for v, m, s, _ in rows] == [("channel", "stg_crm__leads", "tiktok creator")]
+    assert rows[0][3] == staged > 0 and tiktok_leads >= staged

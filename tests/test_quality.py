@@ -10,7 +10,7 @@ RECEIPTS = (
     "receipt_id,store_id,customer_id,occurred_at,total_amount,currency,payment_method,is_return,original_receipt_id\n"
 )
 STORES = "store_id,store_name,city,store_format,opened_on,updated_at\nS1,One,Pécs,mall,2020-01-01,2026-01-01\n"
-AUDIT_SETTINGS = {"business_start": "2010-01-01", "future_tolerance_hours": 24}
+AUDIT_SETTINGS = {"business_start": "2010-01-01", "future_tolerance_hours": 24, "warehouse_timezone": "Europe/Budapest"}
 
 
 def test_saved_suites_are_exactly_what_the_code_builds():

@@ -143,3 +143,64 @@ def test_every_unit_test_pins_the_settings_its_model_reads(demo_run):
             unpinned.append(f"{unit_test['name']} ({model['name']}): {', '.join(sorted(missing))}")
     assert unpinned == [], "unit tests that a changed setting would break:\n" + "\n".join(unpinned)
     assert len(manifest["unit_tests"]) >= 50
+
+
+NON_DEFAULT = {
+    "warehouse_timezone": "America/New_York",
+    "business_start": "1990-01-01",
+    "future_tolerance_hours": "48",
+    "reporting_currency": "EUR",
+    "phone_default_country_code": "49",
+    "conversion_window_days": "30",
+    "as_of_date": "2026-10-15",
+    "hot_share_min": "0.05",
+    "hot_share_max": "0.25",
+    "diagnostics_min_sample": "10",
+    "max_potential_to_contacted_ratio": "4",
+    "min_interested_share_of_contacted": "0.1",
+    "min_price_discussion_share_of_interested": "0.2",
+    "min_presentation_attendance": "0.5",
+    "max_attendee_no_buy_share": "0.9",
+    "lapsed_after_days": "60",
+    "attribution_half_life_days": "3",
+}
+
+
+@pytest.mark.dbt
+@pytest.mark.prefect
+def test_the_demo_builds_and_publishes_with_every_setting_changed(demo_run, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import duckdb
+
+    assert set(NON_DEFAULT) == {spec.name for spec in config.BUSINESS}, "a new setting belongs here too"
+    _, default_report, default_db, extracts = demo_run
+    warehouse = tmp_path / "warehouse"
+    args = [arg for name, value in NON_DEFAULT.items() for arg in ("--set", f"{name}={value}")]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("funnel")), "run", "--extracts", str(extracts), *args],
+        env={**os.environ, "FUNNEL_WAREHOUSE": str(warehouse)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    published = warehouse / "published" / "funnel.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        settings = dict(con.execute("select name, value from meta.settings").fetchall())
+        eur = con.execute("select sum(net_revenue_amount) from conversion.store_conversion_daily").fetchone()[0]
+        reached_30 = con.execute("select count(*) from conversion.fct_lead_funnel_steps where is_reached").fetchone()
+    with duckdb.connect(str(default_db), read_only=True) as con:
+        huf = con.execute("select sum(net_revenue_amount) from conversion.store_conversion_daily").fetchone()[0]
+        reached_90 = con.execute("select count(*) from conversion.fct_lead_funnel_steps where is_reached").fetchone()
+    assert {name: settings[name] for name in NON_DEFAULT} == {
+        name: str(config.check(config.SPECS[name], value, "test")) for name, value in NON_DEFAULT.items()
+    }
+    # the demo's euro rate moves between 390 and 410 forints: revenue in euros is the forint revenue over it
+    assert 390 <= huf / eur <= 410
+    # a 30-day window counts no more steps than a 90-day one, and (in the demo) fewer
+    assert reached_30[0] < reached_90[0]

@@ -41,7 +41,7 @@ DATASOURCE = "warehouse"
 DB_ENV = "FUNNEL_GX_DB_PATH"
 VALIDATION_TIMEOUT_SECONDS = 1800
 # settings the raw suites read from audit.settings, with their SQL types
-AUDIT_SETTINGS = {"business_start": "date", "future_tolerance_hours": "integer"}
+AUDIT_SETTINGS = {"business_start": "date", "future_tolerance_hours": "integer", "warehouse_timezone": "varchar"}
 
 
 @dataclass
@@ -102,7 +102,10 @@ def prepare_raw_audit(con: duckdb.DuckDBPyConnection, batches: list[str], settin
     con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
     columns = ", ".join(f"cast(? as {dtype}) as {name}" for name, dtype in AUDIT_SETTINGS.items())
     con.execute(
-        f"create or replace table {AUDIT_SCHEMA}.settings as select {columns}",
+        f"create or replace table {AUDIT_SCHEMA}.settings as select *, "
+        # midnight of the business start where the business is, in UTC as timestamps are stored
+        "timezone('UTC', timezone(warehouse_timezone, cast(business_start as timestamp))) as business_start_at "
+        f"from (select {columns})",
         [settings[name] for name in AUDIT_SETTINGS],
     )
     con.execute(f"create or replace table {AUDIT_SCHEMA}.batches (batch_id varchar)")

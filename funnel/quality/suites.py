@@ -75,7 +75,11 @@ def _time_expectations(column: contract.Column) -> list:
     return [
         gxe.UnexpectedRowsExpectation(
             description=f"{name} is not before the business start (setting business_start)",
-            unexpected_rows_query=f"select {name} from {{batch}} where {name} < {_setting('business_start')}",
+            # a timestamp (UTC) against midnight of the business start in the warehouse's time zone
+            unexpected_rows_query=(
+                f"select {name} from {{batch}} where {name} < "
+                + (_setting("business_start_at") if column.data_type == "timestamp" else _setting("business_start"))
+            ),
             meta={"setting": "business_start", "hint": "set business_start if your history is older"},
         ),
         gxe.UnexpectedRowsExpectation(
