@@ -138,7 +138,8 @@ def replay_models(warehouse: Path, work: Path) -> float:
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     order = [r["unique_id"] for r in results["results"] if r["unique_id"].startswith("model.")]
-    copy = work / "replay.duckdb"
+    copy = work / "replay" / "funnel.duckdb"  # the same file name: dbt's SQL names its catalog
+    copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(warehouse / "funnel.duckdb", copy)
     with duckdb.connect(str(copy)) as con:
         for uid in order:

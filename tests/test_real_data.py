@@ -54,7 +54,8 @@ def _write(path: Path, header: list[str], rows: list[list]) -> None:
 
 
 def _deliver(root: Path) -> tuple[int, Decimal]:
-    """Monthly batches of the CDNOW sample in the extract contract; returns (customers, dollars)."""
+    """Monthly batches of the CDNOW sample in the extract contract; returns the customers and the
+    revenue in forints, each receipt converted and rounded to the cent as the warehouse does."""
     transactions = _cdnow()
     by_month: dict[date, list] = defaultdict(list)
     for row in transactions:
@@ -93,7 +94,8 @@ def _deliver(root: Path) -> tuple[int, Decimal]:
             _write(batch / "pos" / "products.csv", ["product_id", "sku", "product_name", "category", "list_price",
                    "currency", "updated_at"], [["CD", "CD", "Compact disc", "Music", "", "USD",
                    "1997-01-01 00:00:00"]])  # fmt: skip
-    return len(first_purchase), sum(row[3] for row in transactions)
+    forints = sum((row[3] * USD_IN_HUF).quantize(Decimal("0.01")) for row in transactions)
+    return len(first_purchase), forints
 
 
 def _funnel(*args: str, warehouse: Path) -> subprocess.CompletedProcess:
@@ -104,7 +106,7 @@ def _funnel(*args: str, warehouse: Path) -> subprocess.CompletedProcess:
 
 def test_1997_history_of_an_online_store_publishes_after_one_documented_setting(tmp_path):
     extracts, warehouse = tmp_path / "extracts", tmp_path / "warehouse"
-    customers, dollars = _deliver(extracts)
+    customers, forints = _deliver(extracts)
     assert customers == 2357
 
     blocked = _funnel("run", "--extracts", str(extracts), warehouse=warehouse)
@@ -119,7 +121,7 @@ def test_1997_history_of_an_online_store_publishes_after_one_documented_setting(
     with duckdb.connect(str(warehouse / "published" / "funnel.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from retention.dim_customers").fetchone()[0] == customers
         revenue = con.execute("select sum(net_revenue_amount) from retention.dim_customers").fetchone()[0]
-        assert revenue == (dollars * USD_IN_HUF).quantize(Decimal("0.01"))
+        assert revenue == forints
         assert con.execute("select count(*) from diagnostics.unmapped_values").fetchone()[0] == 0
         settings = dict(con.execute("select name, value from meta.settings").fetchall())
         assert settings["business_start"] == "1994-08-01"

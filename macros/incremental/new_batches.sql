@@ -35,7 +35,7 @@
             from {{ relation }}
             where {{ is_build_batch('_batch_id') }}
         )
-    )
+    ) as versions
     {%- else -%}
         {{ relation }}
     {%- endif -%}

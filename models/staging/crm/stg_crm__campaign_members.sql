@@ -8,7 +8,7 @@
 with
 
 source as (
-    select * from {{ versions_to_rebuild(source('crm', 'campaign_members'), ['lead_id']) }} as versions
+    select * from {{ versions_to_rebuild(source('crm', 'campaign_members'), ['lead_id']) }}
 ),
 
 touch_types as (

@@ -8,7 +8,7 @@
 with
 
 source as (
-    select * from {{ versions_to_rebuild(source('crm', 'opportunities'), ['opportunity_id']) }} as versions
+    select * from {{ versions_to_rebuild(source('crm', 'opportunities'), ['opportunity_id']) }}
 ),
 
 fx_rates as (

@@ -8,7 +8,7 @@
 with
 
 source as (
-    select * from {{ versions_to_rebuild(source('crm', 'opportunity_stage_history'), ['opportunity_id']) }} as versions
+    select * from {{ versions_to_rebuild(source('crm', 'opportunity_stage_history'), ['opportunity_id']) }}
 ),
 
 -- the extract has no updated_at: a stage entry delivered again keeps its latest delivery

@@ -8,7 +8,7 @@
 with
 
 source as (
-    select * from {{ versions_to_rebuild(source('marketing', 'spend'), ['spend_date']) }} as versions
+    select * from {{ versions_to_rebuild(source('marketing', 'spend'), ['spend_date']) }}
 ),
 
 fx_rates as (

@@ -8,7 +8,7 @@
 with
 
 source as (
-    select * from {{ versions_to_rebuild(source('pos', 'customers'), ['customer_id']) }} as versions
+    select * from {{ versions_to_rebuild(source('pos', 'customers'), ['customer_id']) }}
 ),
 
 latest_versions as (

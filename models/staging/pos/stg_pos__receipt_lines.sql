@@ -24,7 +24,7 @@ source as (
 
 receipts as (
     select * from {{ ref('base_pos__receipts') }}
-    where receipt_id in (select receipt_id from source)
+    where receipt_id in (select source.receipt_id from source)
 ),
 
 fx_rates as (

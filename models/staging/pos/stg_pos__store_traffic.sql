@@ -8,7 +8,7 @@
 with
 
 source as (
-    select * from {{ versions_to_rebuild(source('pos', 'store_traffic'), ['store_id', 'traffic_date']) }} as versions
+    select * from {{ versions_to_rebuild(source('pos', 'store_traffic'), ['store_id', 'traffic_date']) }}
 ),
 
 latest_deliveries as (
