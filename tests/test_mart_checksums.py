@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
-
 import mart_checksums
+import pytest
 
 
 @pytest.mark.prefect
