@@ -227,7 +227,7 @@ def csv_tables(root: Path) -> duckdb.DuckDBPyConnection:
     """A connection with one all-varchar table per entity (`crm_leads`, ...) read from every batch of `root`."""
     con = duckdb.connect()
     for key in ENTITIES:
-        if not any(long_run.glob(f"*/{key}.csv")):
+        if not any(root.glob(f"*/{key}.csv")):
             continue  # an entity the generator does not write (crm/campaign_members)
         table = key.replace("/", "_")
         con.execute(
