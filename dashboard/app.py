@@ -17,9 +17,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dashboard import queries, ui  # noqa: E402
+from funnel.project import mart_schemas  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
-REQUIRED_SCHEMAS = {"attraction", "conversion", "retention", "diagnostics"}
+REQUIRED_SCHEMAS = set(mart_schemas())
 
 st.set_page_config(page_title="Sales funnel", page_icon="📈", layout="wide")
 

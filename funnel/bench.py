@@ -101,7 +101,7 @@ def _run_funnel(args: list[str], warehouse: Path) -> dict:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"funnel {' '.join(args)} exited {process.returncode}:\n{output[-4000:]}")
-    settings = config.Settings(warehouse, "Europe/Budapest", "4GB")
+    settings = config.load(warehouse)
     last = runlog.recent_runs(settings, 1)
     stages = {s["stage"]: s["duration_seconds"] for s in last[0]["stages"]} if last else {}
     return {"seconds": seconds, "peak_bytes": memory.peak, "stages": stages, "tail": output[-2000:]}

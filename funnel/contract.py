@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from funnel.project import dbt_project
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_GLOB = "models/staging/*/_*__sources.yml"
 RAW_SCHEMA = "raw"
@@ -150,7 +152,8 @@ disagree. A test fails when this page is out of date.
 - Parquet: the same column names; values of any type that casts to the contract type.
 - Dates are ISO-8601 `YYYY-MM-DD`. Timestamps are ISO-8601 `YYYY-MM-DD HH:MM:SS` (or with `T`,
   fractional seconds, `Z` or a `+HH:MM` offset). Naive timestamps are in the warehouse time zone
-  (`FUNNEL_TIMEZONE`, default `Europe/Budapest`); the warehouse stores UTC.
+  (the setting `warehouse_timezone`, environment `FUNNEL_TIMEZONE`, default `<default zone>`); the
+  warehouse stores UTC.
 - Decimals use a dot and no thousands separator. Booleans are `true`/`false` (also `t`/`f`,
   `1`/`0`, `yes`/`no`, `y`/`n`).
 - `_manifest.json`, when present, lists the files and their data-row counts (header excluded):
@@ -182,7 +185,7 @@ mismatch stops the batch with a message naming the file, and nothing of that bat
 
 def render_markdown() -> str:
     """The contract page for extract producers, generated from the source definitions."""
-    parts = [_DOC_INTRO]
+    parts = [_DOC_INTRO.replace("<default zone>", dbt_project()["vars"]["warehouse_timezone"])]
     for entity in entities().values():
         delivery = "changed records" if entity.delivery == "changed_records" else "append only"
         parts.append(f"\n### `{entity.system}/{entity.name}`\n\n{entity.description}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = PROJECT_ROOT / "dbt_project.yml"
+VOCABULARIES = PROJECT_ROOT / "seeds" / "vocabularies"
 
 
 @cache
@@ -23,3 +25,10 @@ def mart_schemas() -> tuple[str, ...]:
     project = dbt_project()
     marts = project["models"][project["name"]]["marts"]
     return tuple(config["+schema"] for config in marts.values() if isinstance(config, dict) and "+schema" in config)
+
+
+@cache
+def call_outcomes() -> tuple[str, ...]:
+    """The warehouse's call outcomes, in the order of the seed `activity_outcomes` (activity_kind `call`)."""
+    with (VOCABULARIES / "activity_outcomes.csv").open(encoding="utf-8", newline="") as handle:
+        return tuple(row["outcome"] for row in csv.DictReader(handle) if row["activity_kind"] == "call")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT_TEMPLATE = "report.html.j2"
 
 HEADLINE_FUNNEL_SQL = """
 select
@@ -105,7 +110,8 @@ HEADLINES_SQL = {
                                                   from attraction.attraction_daily)
     """,
     "hot_share": """
-        select period_start_date, hot_new_won_client_share, hot_share_band_min, hot_share_band_max
+        select period_start_date, hot_new_won_client_share, hot_share_band_min, hot_share_band_max,
+               is_hot_share_in_band
         from attraction.lead_temperature_mix
         where period_grain = 'month' and segment_type = 'overall'
         order by period_start_date
@@ -158,10 +164,25 @@ def headline_numbers(db_path: Path) -> dict[str, Any]:
     return results
 
 
+def _percent_band(low, high) -> str:
+    """The band as people write it: 10–15%."""
+    return f"{round(float(low) * 100, 2):g}–{round(float(high) * 100, 2):g}%"
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    # autoescape: every value from the marts (segment names, rule texts) is text, never markup
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
 def render_html(db_path: Path, publication_id: str | None = None) -> str:
     """A self-contained HTML page (no scripts, no external files) of the headline numbers."""
-    from html import escape
-
     n = headline_numbers(db_path)
     leads, requests = (n["leads_last_month"] or [(None, None)])[0]
     won, closed, won_amount = (n["win_rate"] or [(None, None, None)])[0]
@@ -176,50 +197,36 @@ def render_html(db_path: Path, publication_id: str | None = None) -> str:
         ("Month-1 retention", _share(retention_m1), "pooled over complete cohort months"),
     ]
     funnel = headline_funnel(db_path)
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Sales funnel report</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
-        ".cards{display:flex;flex-wrap:wrap;gap:1rem}.card{border:1px solid #ddd;border-radius:8px;padding:1rem;"
-        "min-width:14rem}.card b{font-size:1.6rem;display:block}table{border-collapse:collapse;margin:1rem 0}"
-        "td,th{border-bottom:1px solid #eee;padding:.3rem .8rem;text-align:right}td:first-child,th:first-child"
-        "{text-align:left}.alert{color:#a40000}.ok{color:#1a7f37}</style></head><body>",
-        "<h1>Sales funnel report</h1>",
-        f"<p>Publication <code>{escape(publication_id or '-')}</code>, from <code>{escape(str(db_path))}</code>.</p>",
-        "<div class='cards'>",
-    ]
-    for title, value, note in cards:
-        parts.append(f"<div class='card'>{escape(title)}<b>{escape(value)}</b><small>{escape(note)}</small></div>")
-    parts.append("</div><h2>Funnel (all cohorts)</h2><table><tr>")
-    if funnel:
-        parts.append("".join(f"<th>{escape(h)}</th>" for h in funnel[0]) + "</tr>")
-        for row in funnel:
-            parts.append("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row.values()) + "</tr>")
-    parts.append("</table><h2>Hot share of new won clients (expected 10–15%)</h2><table>")
-    parts.append("<tr><th>month</th><th>hot share</th><th>band</th></tr>")
-    for month, share, low, high in n["hot_share"]:
-        in_band = share is not None and low <= share <= high
-        css = "ok" if in_band else "alert"
-        parts.append(
-            f"<tr><td>{month}</td><td class='{css}'>{_share(share)}</td><td>{_share(low)}–{_share(high)}</td></tr>"
-        )
-    parts.append("</table><h2>Open diagnostics</h2>")
-    if n["diagnostics"]:
-        parts.append("<table><tr><th>rule</th><th>segment</th><th>value</th><th>threshold</th><th>action</th></tr>")
-        for rule, segment_type, segment_value, value, threshold, action in n["diagnostics"]:
-            parts.append(
-                f"<tr><td>{escape(rule)}</td><td>{escape(segment_type)}: {escape(str(segment_value))}</td>"
-                f"<td class='alert'>{'' if value is None else f'{value:.3f}'}</td><td>{threshold}</td>"
-                f"<td style='text-align:left'>{escape(action or '')}</td></tr>"
-            )
-        parts.append("</table>")
-    else:
-        parts.append("<p class='ok'>No open alerts.</p>")
-    parts.append("<h2>Data quality of the published run</h2><table>")
-    parts.append("<tr><th>scope</th><th>passed</th><th>critical failed</th><th>warnings</th></tr>")
-    for scope, passed, critical, warning in n["quality"]:
-        parts.append(f"<tr><td>{escape(scope)}</td><td>{passed}</td><td>{critical}</td><td>{warning}</td></tr>")
-    parts.append("</table></body></html>\n")
-    return "".join(parts)
+    bands = {(low, high) for _, _, low, high, _ in n["hot_share"]}
+    context = {
+        "publication_id": publication_id or "-",
+        "db_path": str(db_path),
+        "cards": [{"title": title, "value": value, "note": note} for title, value, note in cards],
+        "funnel_headers": list(funnel[0]) if funnel else [],
+        "funnel": [list(row.values()) for row in funnel],
+        "hot_share_band": _percent_band(*bands.pop()) if len(bands) == 1 else None,
+        "hot_share": [
+            # the mart judges the band (null when no client was won: nothing in band to show)
+            {"start": month, "share": _share(share), "band": f"{_share(low)}–{_share(high)}", "in_band": in_band}
+            for month, share, low, high, in_band in n["hot_share"]
+        ],
+        "diagnostics": [
+            {
+                "rule": rule,
+                "segment_type": segment_type,
+                "segment_value": segment_value,
+                "value": "" if value is None else f"{value:.3f}",
+                "threshold": threshold,
+                "action": action or "",
+            }
+            for rule, segment_type, segment_value, value, threshold, action in n["diagnostics"]
+        ],
+        "quality": [
+            {"scope": scope, "passed": passed, "critical": critical, "warnings": warnings}
+            for scope, passed, critical, warnings in n["quality"]
+        ],
+    }
+    return _templates().get_template(REPORT_TEMPLATE).render(context)
 
 
 def write_html(db_path: Path, out: Path, publication_id: str | None = None) -> Path:

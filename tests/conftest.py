@@ -81,3 +81,12 @@ def batch_writer(tmp_path: Path):
 
     write.root = root  # type: ignore[attr-defined]
     return write
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--record-mart-checksums",
+        action="store_true",
+        default=False,
+        help="write the demo build's mart checksums to tests/mart_checksums.json (an intended change of marts)",
+    )

@@ -40,9 +40,9 @@ def _lifetimes_datasets() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "datasets"
 
 
-def _mart_sql(name: str, **relations: str) -> str:
-    """A mart's SQL with ref() pointed at the given relations and dbt.datediff as dbt-duckdb renders it."""
-    template = (PROJECT_ROOT / "models" / "marts" / "retention" / f"{name}.sql").read_text(encoding="utf-8")
+def _model_sql(path: str, **relations: str) -> str:
+    """A model's SQL with ref() pointed at the given relations and dbt.datediff as dbt-duckdb renders it."""
+    template = (PROJECT_ROOT / "models" / path).read_text(encoding="utf-8")
     datediff = SimpleNamespace(
         datediff=lambda first, second, part: f"(date_diff('{part}', {first}::timestamp, {second}::timestamp))"
     )
@@ -54,7 +54,8 @@ def cdnow() -> dict[str, np.ndarray]:
     """The CDNOW sample as of 1997-09-30 through customer_lifetime_summary.sql, with the published table beside it.
 
     The purchase days are built as int_purchase_days_netted_of_returns builds them (one row per customer
-    and day, amounts summed; CDNOW has no returns).
+    and day, amounts summed; CDNOW has no returns and no stores), then rolled up to customers by
+    int_purchase_days_rolled_up_to_customers.sql and summarised by the mart's SQL.
     """
     datasets = _lifetimes_datasets()
     # CDNOW_sample.txt: master id, sample id, yyyymmdd, number of CDs, dollar value; space-aligned.
@@ -71,6 +72,11 @@ def cdnow() -> dict[str, np.ndarray]:
             select
                 cast(customer_id as varchar) as customer_id,
                 cast(strptime(cast(day as varchar), '%Y%m%d') as date) as purchase_date,
+                cast(null as varchar) as first_store_id,
+                count(*) as sale_receipt_count,
+                0 as return_receipt_count,
+                sum(amount) as sales_amount,
+                0 as returns_amount,
                 sum(amount) as net_amount
             from cdnow
             where day <= {CDNOW_AS_OF:%Y%m%d}
@@ -83,7 +89,14 @@ def cdnow() -> dict[str, np.ndarray]:
         from days
         """
     )
-    summary_sql = _mart_sql("customer_lifetime_summary", int_purchase_days_netted_of_returns="purchase_days")
+    rolled_up_sql = _model_sql(
+        "intermediate/retention/int_purchase_days_rolled_up_to_customers.sql",
+        int_purchase_days_netted_of_returns="purchase_days",
+    )
+    con.execute(f"create table customers_rolled_up as {rolled_up_sql}")
+    summary_sql = _model_sql(
+        "marts/retention/customer_lifetime_summary.sql", int_purchase_days_rolled_up_to_customers="customers_rolled_up"
+    )
     con.execute(f"create table summary as {summary_sql}")
     published = datasets / "cdnow_customers_summary_with_transactions.csv"
     con.execute(f"create table published as select * from read_csv('{published}')")

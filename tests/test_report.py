@@ -39,3 +39,27 @@ def test_headline_funnel_counts_each_lead_once_per_step(demo_run):
     assert {(r["funnel"], r["step"]): r["leads reached"] for r in rows} == expected
     outbound = [r["leads reached"] for r in rows if r["funnel"] == "outbound"]
     assert outbound == sorted(outbound, reverse=True)
+
+
+def test_a_hostile_value_in_a_mart_comes_out_escaped(tmp_path):
+    """Segment names and rule texts come from the data: the template escapes them, none becomes markup."""
+    hostile = "<script>alert(1)</script>"
+    db = tmp_path / "funnel.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema diagnostics")
+        con.execute(
+            "create table diagnostics.open_diagnostics (rule_order integer, rule_name varchar, segment_type varchar, "
+            "segment_value varchar, metric_value double, threshold double, recommended_action varchar)"
+        )
+        con.execute(
+            "insert into diagnostics.open_diagnostics values (1, 'Few contacted are interested', 'channel', ?, "
+            "0.125, 0.2, ?)",
+            [hostile, f"Call {hostile} & co"],
+        )
+    html = report.render_html(db, publication_id=hostile)
+    assert "<script" not in html
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert f"<code>{escaped}</code>" in html  # the publication id
+    assert f"<td>channel: {escaped}</td>" in html  # the segment
+    assert f"Call {escaped} &amp; co</td>" in html  # the recommended action
+    assert "<td class='alert'>0.125</td><td>0.2</td>" in html

@@ -10,6 +10,7 @@ import math
 import random
 from datetime import date, datetime, time, timedelta
 
+from funnel import project
 from funnel.generate.crm import L_CITY, L_COMPANY, L_EMAIL, L_PHONE, CrmRecords, Lead, Opp
 from funnel.generate.people import EMAIL_STYLES, PHONE_STYLES, rewrite, write_email, write_phone
 from funnel.generate.sampling import Choice
@@ -17,24 +18,34 @@ from funnel.generate.world import Store, User, World, at, workday
 
 TEAM_HOURS = {"inside_sales": (8, 17), "field_sales": (8, 18), "callcenter_partner": (8, 20)}
 
-CALL_OUTCOMES = (
-    "no_answer", "busy", "invalid_number", "blocked", "voicemail", "rejected", "conversation", "callback",
-    "agreed",
-)  # fmt: skip
+# The call outcomes are the warehouse's (seeds/vocabularies/activity_outcomes.csv), in the seed's order.
+CALL_OUTCOMES = project.call_outcomes()
+CALL_PROFILE_NAMES = ("cold_inhouse", "cold_outsourced", "warm", "inbound", "followup")
+# Per call outcome: its share of dials under each profile (in CALL_PROFILE_NAMES order) and its duration in
+# seconds (low, high).
+CALL_RATES = {
+    "no_answer":      ((37, 40, 32, 30, 27),      (0, 0)),
+    "busy":           ((11, 11, 9, 5, 7),         (0, 0)),
+    "invalid_number": ((7.5, 8, 4, 2, 0),         (0, 0)),
+    "blocked":        ((3.5, 4.5, 1.5, 0, 1),     (0, 0)),
+    "voicemail":      ((11, 10, 12, 11, 10),      (15, 45)),
+    "rejected":       ((18, 19, 14, 9, 20),       (8, 90)),
+    "conversation":   ((7.5, 5, 15, 24, 19),      (120, 900)),
+    "callback":       ((3, 1.5, 7, 10, 9),        (30, 180)),
+    "agreed":         ((1.5, 1.0, 5.5, 9, 7),     (240, 1200)),
+}  # fmt: skip
+if set(CALL_RATES) != set(CALL_OUTCOMES):
+    raise ImportError(
+        f"the generator's call rates name {sorted(CALL_RATES)}, the activity_outcomes seed's calls are "
+        f"{sorted(CALL_OUTCOMES)}: give every call outcome of the seed its rates here"
+    )
 # Share of dials per outcome, in CALL_OUTCOMES order.
 CALL_PROFILES = {
-    "cold_inhouse": (37, 11, 7.5, 3.5, 11, 18, 7.5, 3, 1.5),
-    "cold_outsourced": (40, 11, 8, 4.5, 10, 19, 5, 1.5, 1.0),
-    "warm": (32, 9, 4, 1.5, 12, 14, 15, 7, 5.5),
-    "inbound": (30, 5, 2, 0, 11, 9, 24, 10, 9),
-    "followup": (27, 7, 0, 1, 10, 20, 19, 9, 7),
+    name: tuple(CALL_RATES[outcome][0][i] for outcome in CALL_OUTCOMES) for i, name in enumerate(CALL_PROFILE_NAMES)
 }
+CALL_SECONDS = {outcome: CALL_RATES[outcome][1] for outcome in CALL_OUTCOMES}
 UNREACHED = {"no_answer", "busy", "voicemail"}
 CALL_ENDS_LEAD = {"invalid_number": "invalid_contact", "blocked": "do_not_call", "rejected": "not_interested"}
-CALL_SECONDS = {
-    "no_answer": (0, 0), "busy": (0, 0), "invalid_number": (0, 0), "blocked": (0, 0), "voicemail": (15, 45),
-    "rejected": (8, 90), "conversation": (120, 900), "callback": (30, 180), "agreed": (240, 1200),
-}  # fmt: skip
 # Opportunity stages before closing: (stage, days spent in it, chance it is lost from there)
 STAGE_FLOW = (("qualification", (1, 6), 0.10), ("presentation", (2, 8), 0.15),
               ("proposal", (3, 12), 0.22), ("negotiation", (3, 18), 0.25))  # fmt: skip

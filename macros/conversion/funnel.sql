@@ -33,37 +33,13 @@
 {%- endmacro %}
 
 {#-
-    Every row of `relation` once per cohort grain (week, month) and once per segment (overall,
-    channel, campaign, team, owner, temperature), as a union all: the relation's columns plus
-    cohort_grain, cohort_start, segment_type, segment_value and segment_label. `relation` needs
-    cohort_week, cohort_month, channel, campaign_id, campaign_name, team_name, owner_user_id and
-    lead_temperature. Portable (no grouping sets, no lateral unnest).
+    Every row of `relation` once per cohort (`week`, `month` of the lead's creation) and per segment of
+    the conversion marts (funnel_conversion, speed_to_lead): see rows_by_period_and_segment.
 -#}
-{% macro unpivot_cohorts_and_segments(relation) -%}
-    {%- set cohort_grains = [('week', 'cohort_week'), ('month', 'cohort_month')] -%}
-    {%- set segments = [
-        ('overall', "'all'", "'all'"),
-        ('channel', "coalesce(channel, 'unknown')", "coalesce(channel, 'unknown')"),
-        ('campaign', "coalesce(campaign_id, 'unknown')", "coalesce(campaign_name, 'unknown')"),
-        ('team', "coalesce(team_name, 'unassigned')", "coalesce(team_name, 'unassigned')"),
-        ('owner', "coalesce(owner_user_id, 'unassigned')", "coalesce(owner_user_id, 'unassigned')"),
-        ('temperature', "coalesce(lead_temperature, 'unknown')", "coalesce(lead_temperature, 'unknown')"),
-    ] -%}
-    {%- for grain, cohort_column in cohort_grains -%}
-        {%- set outer_loop = loop -%}
-        {%- for segment_type, value_expression, label_expression in segments %}
-    select
-        {{ relation }}.*,
-        '{{ grain }}' as cohort_grain,
-        {{ cohort_column }} as cohort_start,
-        '{{ segment_type }}' as segment_type,
-        {{ value_expression }} as segment_value,
-        {{ label_expression }} as segment_label
-    from {{ relation }}
-            {%- if not (outer_loop.last and loop.last) %}
-
-    union all
-            {%- endif %}
-        {%- endfor %}
-    {%- endfor %}
+{% macro conversion_rows_by_cohort_and_segment(relation) -%}
+    {{ rows_by_period_and_segment(
+        relation,
+        periods={'week': 'cohort_week', 'month': 'cohort_month'},
+        segments=['overall', 'channel', 'campaign', 'team', 'owner', 'temperature'],
+    ) }}
 {%- endmacro %}

@@ -1,10 +1,5 @@
-{%- set hot_share_min = setting('hot_share_min', 'number') -%}
-{%- set hot_share_max = setting('hot_share_max', 'number') -%}
-{%- if hot_share_min > hot_share_max -%}
-    {{ exceptions.raise_compiler_error(
-        "var 'hot_share_min' (" ~ hot_share_min ~ ") is above 'hot_share_max' (" ~ hot_share_max ~ ")"
-    ) }}
-{%- endif -%}
+{%- set hot_share_min, hot_share_max = hot_share_band() -%}
+{%- set segments = ['overall', 'channel_group', 'channel', 'team'] -%}
 
 with
 
@@ -12,78 +7,17 @@ leads as (
     select * from {{ ref('int_leads_classified_for_attraction') }}
 ),
 
--- a lead counts once as a new lead (when created) and once as a new won client (when first won)
-lead_events as (
-    select
-        'new_lead' as event_type,
-        channel_group,
-        channel,
-        team_name,
-        lead_temperature,
-        cohort_week as event_week,
-        cohort_month as event_month
-    from leads
-
-    union all
-
-    select
-        'new_won_client' as event_type,
-        channel_group,
-        channel,
-        team_name,
-        lead_temperature,
-        won_week as event_week,
-        won_month as event_month
-    from leads
-    where is_won
+new_won_clients as (
+    select * from {{ ref('int_new_won_clients_counted_by_temperature') }}
 ),
 
-events_by_period as (
-    {{ attraction_periods('lead_events', 'event_week', 'event_month') }}
-),
-
-events_by_segment as (
-    select
-        period_grain,
-        period_start_date,
-        'overall' as segment_type,
-        'all' as segment_value,
-        event_type,
-        lead_temperature
-    from events_by_period
-
-    union all
-
-    select
-        period_grain,
-        period_start_date,
-        'channel_group' as segment_type,
-        channel_group as segment_value,
-        event_type,
-        lead_temperature
-    from events_by_period
-
-    union all
-
-    select
-        period_grain,
-        period_start_date,
-        'channel' as segment_type,
-        channel as segment_value,
-        event_type,
-        lead_temperature
-    from events_by_period
-
-    union all
-
-    select
-        period_grain,
-        period_start_date,
-        'team' as segment_type,
-        team_name as segment_value,
-        event_type,
-        lead_temperature
-    from events_by_period
+-- a lead counts once as a new lead, in the period it was created
+leads_by_period_and_segment as (
+    {{ rows_by_period_and_segment(
+        'leads',
+        periods={'week': 'cohort_week', 'month': 'cohort_month'},
+        segments=segments,
+    ) }}
 ),
 
 temperatures_counted as (
@@ -92,19 +26,12 @@ temperatures_counted as (
         period_start_date,
         segment_type,
         segment_value,
-        sum(case when event_type = 'new_lead' then 1 else 0 end) as lead_count,
-        sum(case when event_type = 'new_lead' and lead_temperature = 'hot' then 1 else 0 end)
-            as hot_lead_count,
-        sum(case when event_type = 'new_lead' and lead_temperature = 'warm' then 1 else 0 end)
-            as warm_lead_count,
-        sum(case when event_type = 'new_lead' and lead_temperature = 'cold' then 1 else 0 end)
-            as cold_lead_count,
-        sum(case when event_type = 'new_lead' and lead_temperature = 'unknown' then 1 else 0 end)
-            as unknown_temperature_lead_count,
-        sum(case when event_type = 'new_won_client' then 1 else 0 end) as new_won_client_count,
-        sum(case when event_type = 'new_won_client' and lead_temperature = 'hot' then 1 else 0 end)
-            as hot_new_won_client_count
-    from events_by_segment
+        count(*) as lead_count,
+        sum(case when lead_temperature = 'hot' then 1 else 0 end) as hot_lead_count,
+        sum(case when lead_temperature = 'warm' then 1 else 0 end) as warm_lead_count,
+        sum(case when lead_temperature = 'cold' then 1 else 0 end) as cold_lead_count,
+        sum(case when lead_temperature = 'unknown' then 1 else 0 end) as unknown_temperature_lead_count
+    from leads_by_period_and_segment
     group by
         period_grain,
         period_start_date,
@@ -112,17 +39,35 @@ temperatures_counted as (
         segment_value
 ),
 
-shares_computed as (
+-- and once as a new won client, in the period of its first win (counted in the intermediate model)
+new_won_clients_in_segments as (
+    select *
+    from new_won_clients
+    where segment_type in ('{{ segments | join("', '") }}')
+),
+
+leads_and_new_won_clients as (
     select
-        *,
-        {{ safe_divide('hot_lead_count', 'lead_count') }} as hot_lead_share,
-        {{ safe_divide('warm_lead_count', 'lead_count') }} as warm_lead_share,
-        {{ safe_divide('cold_lead_count', 'lead_count') }} as cold_lead_share,
-        {{ safe_divide('unknown_temperature_lead_count', 'lead_count') }} as unknown_temperature_lead_share,
-        {{ safe_divide('hot_new_won_client_count', 'new_won_client_count') }} as hot_new_won_client_share,
-        cast({{ hot_share_min }} as double) as hot_share_band_min,
-        cast({{ hot_share_max }} as double) as hot_share_band_max
+        coalesce(temperatures_counted.period_grain, new_won_clients_in_segments.period_grain) as period_grain,
+        coalesce(temperatures_counted.segment_type, new_won_clients_in_segments.segment_type) as segment_type,
+        coalesce(temperatures_counted.segment_value, new_won_clients_in_segments.segment_value) as segment_value,
+        coalesce(temperatures_counted.lead_count, 0) as lead_count,
+        coalesce(temperatures_counted.hot_lead_count, 0) as hot_lead_count,
+        coalesce(temperatures_counted.warm_lead_count, 0) as warm_lead_count,
+        coalesce(temperatures_counted.cold_lead_count, 0) as cold_lead_count,
+        coalesce(temperatures_counted.unknown_temperature_lead_count, 0) as unknown_temperature_lead_count,
+        coalesce(new_won_clients_in_segments.new_won_client_count, 0) as new_won_client_count,
+        coalesce(new_won_clients_in_segments.hot_new_won_client_count, 0) as hot_new_won_client_count,
+        new_won_clients_in_segments.hot_new_won_client_share,
+        new_won_clients_in_segments.is_hot_share_in_band,
+        coalesce(temperatures_counted.period_start_date, new_won_clients_in_segments.period_start_date)
+            as period_start_date
     from temperatures_counted
+    full outer join new_won_clients_in_segments
+        on temperatures_counted.period_grain = new_won_clients_in_segments.period_grain
+        and temperatures_counted.period_start_date = new_won_clients_in_segments.period_start_date
+        and temperatures_counted.segment_type = new_won_clients_in_segments.segment_type
+        and temperatures_counted.segment_value = new_won_clients_in_segments.segment_value
 ),
 
 final as (
@@ -138,24 +83,23 @@ final as (
         cast(warm_lead_count as bigint) as warm_lead_count,
         cast(cold_lead_count as bigint) as cold_lead_count,
         cast(unknown_temperature_lead_count as bigint) as unknown_temperature_lead_count,
-        hot_lead_share,
-        warm_lead_share,
-        cold_lead_share,
-        unknown_temperature_lead_share,
+        {{ safe_divide('hot_lead_count', 'lead_count') }} as hot_lead_share,
+        {{ safe_divide('warm_lead_count', 'lead_count') }} as warm_lead_share,
+        {{ safe_divide('cold_lead_count', 'lead_count') }} as cold_lead_share,
+        {{ safe_divide('unknown_temperature_lead_count', 'lead_count') }} as unknown_temperature_lead_share,
         cast(new_won_client_count as bigint) as new_won_client_count,
         cast(hot_new_won_client_count as bigint) as hot_new_won_client_count,
         hot_new_won_client_share,
-        hot_share_band_min,
-        hot_share_band_max,
+        cast({{ hot_share_min }} as double) as hot_share_band_min,
+        cast({{ hot_share_max }} as double) as hot_share_band_max,
 
         -- booleans
         -- null (not false) when the period has no new won clients: nothing to judge
-        hot_new_won_client_share >= hot_share_band_min
-        and hot_new_won_client_share <= hot_share_band_max as is_hot_share_in_band,
+        is_hot_share_in_band,
 
         -- dates
         period_start_date
-    from shares_computed
+    from leads_and_new_won_clients
 )
 
 select * from final

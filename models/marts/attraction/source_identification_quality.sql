@@ -5,7 +5,7 @@ leads as (
 ),
 
 leads_by_period as (
-    {{ attraction_periods('leads', 'cohort_week', 'cohort_month') }}
+    {{ rows_by_period_and_segment('leads', periods={'week': 'cohort_week', 'month': 'cohort_month'}) }}
 ),
 
 -- every lead is a 'lead'; inbound leads are also a 'request'

@@ -69,76 +69,82 @@ facts as (
     select * from won_client_facts
 ),
 
-by_campaign as (
+facts_named as (
     select
-        'campaign' as grain,
+        facts.*,
+        campaigns.campaign_name
+    from facts
+    left join campaigns
+        on facts.campaign_id = campaigns.campaign_id
+),
+
+-- the two grains are two segments of the facts: each fact counts once per channel and once per campaign
+facts_by_grain as (
+    {{ rows_by_period_and_segment('facts_named', segments=['channel', 'campaign']) }}
+),
+
+-- a campaign row keeps its campaign's id (null: spend or leads without a campaign), labelled as the
+-- campaign segment labels it (`unknown` without a known campaign); a channel row has neither
+facts_keyed_by_grain as (
+    select
+        segment_type as grain,
+        month_start_date,
+        channel_group,
+        channel,
+        case when segment_type = 'campaign' then campaign_id end as campaign_id,
+        case when segment_type = 'campaign' then segment_label end as campaign_name,
+        spend_amount,
+        spend_row_count,
+        unconverted_spend_row_count,
+        lead_count,
+        visit_count,
+        new_won_client_count
+    from facts_by_grain
+),
+
+grains_summed as (
+    select
+        grain,
         month_start_date,
         channel_group,
         channel,
         campaign_id,
+        campaign_name,
         sum(spend_amount) as spend_amount,
         sum(spend_row_count) as spend_row_count,
         sum(unconverted_spend_row_count) as unconverted_spend_row_count,
         sum(lead_count) as lead_count,
         sum(visit_count) as visit_count,
         sum(new_won_client_count) as new_won_client_count
-    from facts
+    from facts_keyed_by_grain
     group by
+        grain,
         month_start_date,
         channel_group,
         channel,
-        campaign_id
-),
-
-by_channel as (
-    select
-        'channel' as grain,
-        month_start_date,
-        channel_group,
-        channel,
-        cast(null as {{ dbt.type_string() }}) as campaign_id,
-        sum(spend_amount) as spend_amount,
-        sum(spend_row_count) as spend_row_count,
-        sum(unconverted_spend_row_count) as unconverted_spend_row_count,
-        sum(lead_count) as lead_count,
-        sum(visit_count) as visit_count,
-        sum(new_won_client_count) as new_won_client_count
-    from facts
-    group by
-        month_start_date,
-        channel_group,
-        channel
-),
-
-both_grains as (
-    select * from by_channel
-    union all
-    select * from by_campaign
+        campaign_id,
+        campaign_name
 ),
 
 totals as (
     select
-        both_grains.grain,
-        both_grains.month_start_date,
-        both_grains.channel_group,
-        both_grains.channel,
-        both_grains.campaign_id,
-        case
-            when both_grains.grain = 'campaign' then coalesce(campaigns.campaign_name, 'unknown')
-        end as campaign_name,
+        grain,
+        month_start_date,
+        channel_group,
+        channel,
+        campaign_id,
+        campaign_name,
         -- no spend recorded for the key: spend 0, but no cost (not "free": unmeasured)
-        cast(coalesce(both_grains.spend_amount, 0) as decimal(18, 2)) as spend_amount,
+        cast(coalesce(spend_amount, 0) as decimal(18, 2)) as spend_amount,
         case
-            when both_grains.spend_row_count > 0 then both_grains.spend_amount
+            when spend_row_count > 0 then spend_amount
         end as recorded_spend_amount,
-        both_grains.lead_count,
-        both_grains.visit_count,
-        both_grains.new_won_client_count,
-        both_grains.spend_row_count > 0 as has_spend_record,
-        both_grains.unconverted_spend_row_count > 0 as has_unconverted_spend
-    from both_grains
-    left join campaigns
-        on both_grains.campaign_id = campaigns.campaign_id
+        lead_count,
+        visit_count,
+        new_won_client_count,
+        spend_row_count > 0 as has_spend_record,
+        unconverted_spend_row_count > 0 as has_unconverted_spend
+    from grains_summed
 ),
 
 final as (

@@ -13,13 +13,13 @@ leads_assigned_to_funnels as (
 ),
 
 lead_steps_by_cohort_and_segment as (
-    {{ unpivot_cohorts_and_segments('lead_funnel_steps') }}
+    {{ conversion_rows_by_cohort_and_segment('lead_funnel_steps') }}
 ),
 
 steps_aggregated as (
     select
-        cohort_grain,
-        cohort_start,
+        period_grain,
+        period_start_date,
         funnel,
         segment_type,
         segment_value,
@@ -44,8 +44,8 @@ steps_aggregated as (
         ) as junk_only_lead_count
     from lead_steps_by_cohort_and_segment
     group by
-        cohort_grain,
-        cohort_start,
+        period_grain,
+        period_start_date,
         funnel,
         segment_type,
         segment_value,
@@ -58,11 +58,11 @@ steps_compared as (
     select
         *,
         lag(reached_count) over (
-            partition by cohort_grain, cohort_start, funnel, segment_type, segment_value
+            partition by period_grain, period_start_date, funnel, segment_type, segment_value
             order by step_order
         ) as previous_step_reached_count,
         max(case when step_order = 1 then reached_count end) over (
-            partition by cohort_grain, cohort_start, funnel, segment_type, segment_value
+            partition by period_grain, period_start_date, funnel, segment_type, segment_value
         ) as first_step_reached_count
     from steps_aggregated
 ),
@@ -76,24 +76,24 @@ unclassified_leads as (
 ),
 
 unclassified_leads_by_cohort_and_segment as (
-    {{ unpivot_cohorts_and_segments('unclassified_leads') }}
+    {{ conversion_rows_by_cohort_and_segment('unclassified_leads') }}
 ),
 
 unclassified_leads_counted as (
     select
-        cohort_grain,
-        cohort_start,
+        period_grain,
+        period_start_date,
         segment_type,
         segment_value,
         count(*) as unclassified_lead_count
     from unclassified_leads_by_cohort_and_segment
-    group by cohort_grain, cohort_start, segment_type, segment_value
+    group by period_grain, period_start_date, segment_type, segment_value
 ),
 
 final as (
     select
         -- strings
-        steps_compared.cohort_grain,
+        steps_compared.period_grain as cohort_grain,
         steps_compared.funnel,
         steps_compared.segment_type,
         steps_compared.segment_value,
@@ -123,11 +123,11 @@ final as (
             as unclassified_lead_count,
 
         -- dates
-        steps_compared.cohort_start
+        steps_compared.period_start_date as cohort_start
     from steps_compared
     left join unclassified_leads_counted
-        on steps_compared.cohort_grain = unclassified_leads_counted.cohort_grain
-        and steps_compared.cohort_start = unclassified_leads_counted.cohort_start
+        on steps_compared.period_grain = unclassified_leads_counted.period_grain
+        and steps_compared.period_start_date = unclassified_leads_counted.period_start_date
         and steps_compared.segment_type = unclassified_leads_counted.segment_type
         and steps_compared.segment_value = unclassified_leads_counted.segment_value
 )

@@ -25,31 +25,9 @@ periods as (
     cross join bounds
 ),
 
--- every opportunity counts in each of the four segmentations
+-- every opportunity counts once in each segmentation
 opportunity_segments as (
-    select
-        opportunity_id,
-        'overall' as segment_type,
-        'all' as segment_value
-    from opportunities
-    union all
-    select
-        opportunity_id,
-        'channel_group' as segment_type,
-        channel_group as segment_value
-    from opportunities
-    union all
-    select
-        opportunity_id,
-        'team' as segment_type,
-        team_name as segment_value
-    from opportunities
-    union all
-    select
-        opportunity_id,
-        'owner' as segment_type,
-        coalesce(owner_user_id, 'unassigned') as segment_value
-    from opportunities
+    {{ rows_by_period_and_segment('opportunities', segments=['overall', 'channel_group', 'team', 'owner']) }}
 ),
 
 -- a deal belongs to the month it closed in

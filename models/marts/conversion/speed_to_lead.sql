@@ -25,13 +25,13 @@ inbound_leads_with_segments as (
 ),
 
 leads_by_period_and_segment as (
-    {{ unpivot_cohorts_and_segments('inbound_leads_with_segments') }}
+    {{ conversion_rows_by_cohort_and_segment('inbound_leads_with_segments') }}
 ),
 
 final as (
     select
         -- strings
-        cohort_grain as period_grain,
+        period_grain,
         segment_type,
         segment_value,
         segment_label,
@@ -47,11 +47,11 @@ final as (
             as p90_minutes_to_first_response,
 
         -- dates
-        cohort_start as period_start
+        period_start_date as period_start
     from leads_by_period_and_segment
     group by
-        cohort_grain,
-        cohort_start,
+        period_grain,
+        period_start_date,
         segment_type,
         segment_value,
         segment_label

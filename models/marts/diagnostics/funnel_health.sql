@@ -6,13 +6,7 @@
 -#}
 {%- set min_sample = setting('diagnostics_min_sample', 'integer') -%}
 {%- set window_days = conversion_window_days() -%}
-{%- set hot_share_min = setting('hot_share_min', 'number') -%}
-{%- set hot_share_max = setting('hot_share_max', 'number') -%}
-{%- if hot_share_min > hot_share_max -%}
-    {{ exceptions.raise_compiler_error(
-        "var 'hot_share_min' (" ~ hot_share_min ~ ") is above 'hot_share_max' (" ~ hot_share_max ~ ")"
-    ) }}
-{%- endif -%}
+{%- set hot_share_min, hot_share_max = hot_share_band() -%}
 {%- set outbound_steps = ['dialed', 'reached', 'listened', 'agreed', 'attended', 'price_discussed', 'won'] -%}
 {%- set rules = [
     {
@@ -184,6 +178,7 @@ new_won_clients_dated as (
         *,
         'first_won' as period_basis
     from new_won_clients
+    where segment_type in ('overall', 'team', 'owner')
 ),
 
 rule_inputs as (

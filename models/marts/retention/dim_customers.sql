@@ -1,7 +1,7 @@
 with
 
-purchase_days as (
-    select * from {{ ref('int_purchase_days_netted_of_returns') }}
+purchase_days_rolled_up_to_customers as (
+    select * from {{ ref('int_purchase_days_rolled_up_to_customers') }}
 ),
 
 customers as (
@@ -20,23 +20,6 @@ channel_mapping as (
     select * from {{ ref('channel_mapping') }}
 ),
 
-purchases_rolled_up_to_customers as (
-    select
-        customer_id,
-        max(case when purchase_day_number = 1 then first_store_id end) as first_purchase_store_id,
-        sum(sale_receipt_count) as purchase_count,
-        count(*) as purchase_day_count,
-        sum(return_receipt_count) as return_count,
-        sum(sales_amount) as gross_sales_amount,
-        sum(returns_amount) as returns_amount,
-        sum(net_amount) as net_revenue_amount,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        max(as_of_date) as as_of_date
-    from purchase_days
-    group by customer_id
-),
-
 -- Customers no lead acquired first came in on their own: the conformed `walk_in` channel.
 walk_in_channel as (
     select max(channel_group) as channel_group
@@ -46,7 +29,7 @@ walk_in_channel as (
 
 customers_with_acquisition as (
     select
-        purchases_rolled_up_to_customers.*,
+        purchase_days_rolled_up_to_customers.*,
         customers.signup_store_id,
         customers.has_marketing_consent,
         customers.signed_up_at,
@@ -60,12 +43,12 @@ customers_with_acquisition as (
         leads.channel_group as lead_channel_group,
         leads.lead_temperature,
         walk_in_channel.channel_group as walk_in_channel_group
-    from purchases_rolled_up_to_customers
+    from purchase_days_rolled_up_to_customers
     cross join walk_in_channel
     left join customers
-        on purchases_rolled_up_to_customers.customer_id = customers.customer_id
+        on purchase_days_rolled_up_to_customers.customer_id = customers.customer_id
     left join customers_matched_to_leads
-        on purchases_rolled_up_to_customers.customer_id = customers_matched_to_leads.customer_id
+        on purchase_days_rolled_up_to_customers.customer_id = customers_matched_to_leads.customer_id
     left join leads
         on customers_matched_to_leads.lead_id = leads.lead_id
 ),
