@@ -150,8 +150,8 @@ def replay_models(warehouse: Path, work: Path) -> float:
         for uid in order:
             node = manifest["nodes"][uid]
             path = target / "run" / node["package_name"] / node["original_file_path"]
-            if path.exists():
-                statements.append(path.read_text(encoding="utf-8"))
+            if path.exists():  # dbt-duckdb builds `<name>__dbt_tmp`, then renames it in statements not kept here
+                statements.append(path.read_text(encoding="utf-8").replace("__dbt_tmp", ""))
         started = time.perf_counter()
         for sql in statements:
             con.execute(sql)

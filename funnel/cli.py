@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows import use_prefect_defaults
 from funnel import settings as config
 
 app = typer.Typer(
@@ -23,10 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# The ephemeral Prefect API's telemetry write races the first flow run on SQLite (prefect #18934).
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-# Its default 20 s start-up budget fails a third of the runs on a busy machine; 120 s failed none (STACK.md).
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+use_prefect_defaults()
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 

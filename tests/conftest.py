@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import flows  # noqa: F401 - sets Prefect's defaults (flows/__init__.py) before any test imports Prefect
 from funnel import settings as config
 from funnel import warehouse
 
