@@ -47,9 +47,9 @@ final as (
     from compared
     left join overall
         on 1 = 1
-    where compared.customer_count <> coalesce(overall.customer_count, 0)
-        or compared.clv_customer_count <> coalesce(overall.clv_customer_count, 0)
-        or coalesce(compared.clv_amount, 0) <> coalesce(overall.clv_amount, 0)
+    where compared.customer_count != coalesce(overall.customer_count, 0)
+        or compared.clv_customer_count != coalesce(overall.clv_customer_count, 0)
+        or coalesce(compared.clv_amount, 0) != coalesce(overall.clv_amount, 0)
 )
 
 select * from final
