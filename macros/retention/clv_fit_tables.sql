@@ -15,11 +15,13 @@
                 {%- do columns.append(dbt.cast('null', column.data_type) ~ ' as ' ~ column.name) -%}
             {%- endfor -%}
             {%- do run_query('create schema if not exists ' ~ table.schema) -%}
-            {%- do run_query(adapter.dispatch('create_empty_table_if_missing', 'sales_funnel')(
-                table.schema ~ '.' ~ table.identifier, columns
-            )) -%}
+            {%- do run_query(create_empty_table_if_missing(table.schema ~ '.' ~ table.identifier, columns)) -%}
         {%- endfor -%}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro create_empty_table_if_missing(relation, columns) -%}
+    {{ return(adapter.dispatch('create_empty_table_if_missing', 'sales_funnel')(relation, columns)) }}
 {%- endmacro %}
 
 {% macro default__create_empty_table_if_missing(relation, columns) -%}
