@@ -5,6 +5,26 @@ import streamlit as st
 
 from dashboard import queries, ui
 
+
+def money_bars_by_channel(data, measures: dict[str, str]) -> None:
+    """Grouped bars of amounts per acquisition channel; `measures` maps columns to their legend."""
+    bars = data.melt(
+        id_vars="acquisition_channel", value_vars=list(measures), var_name="measure", value_name="amount"
+    ).dropna(subset=["amount"])
+    bars["amount"] = bars["amount"].astype(float)
+    bars["measure"] = bars["measure"].map(measures)
+    fig = px.bar(
+        bars,
+        x="acquisition_channel",
+        y="amount",
+        color="measure",
+        barmode="group",
+        labels={"acquisition_channel": "channel", "amount": "HUF"},
+    )
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
+    st.plotly_chart(fig, width="stretch")
+
+
 f = ui.filters()
 st.title("Retention")
 
@@ -67,36 +87,15 @@ economics = queries.channel_economics(f)
 if economics.empty:
     st.info("No acquired customers or spend for the selection.")
 else:
-    bars = economics.melt(
-        id_vars="acquisition_channel",
-        value_vars=[
-            "cost_per_acquired_customer_amount",
-            "net_revenue_per_customer_90d_amount",
-            "net_revenue_per_customer_180d_amount",
-            "net_revenue_per_customer_365d_amount",
-        ],
-        var_name="measure",
-        value_name="amount",
-    ).dropna(subset=["amount"])
-    bars["amount"] = bars["amount"].astype(float)
-    bars["measure"] = bars["measure"].map(
+    money_bars_by_channel(
+        economics,
         {
             "cost_per_acquired_customer_amount": "cost per customer",
             "net_revenue_per_customer_90d_amount": "revenue per customer, 90 days",
             "net_revenue_per_customer_180d_amount": "revenue per customer, 180 days",
             "net_revenue_per_customer_365d_amount": "revenue per customer, 365 days",
-        }
+        },
     )
-    fig = px.bar(
-        bars,
-        x="acquisition_channel",
-        y="amount",
-        color="measure",
-        barmode="group",
-        labels={"acquisition_channel": "channel", "amount": "HUF"},
-    )
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
-    st.plotly_chart(fig, width="stretch")
     money = st.column_config.NumberColumn(format="%.0f")
     st.dataframe(
         economics,
@@ -160,29 +159,13 @@ else:
         st.plotly_chart(fig, width="stretch")
     with right:
         st.markdown("**Lifetime value against acquisition cost per customer**")
-        bars = by_channel.melt(
-            id_vars="acquisition_channel",
-            value_vars=["cost_per_acquired_customer_amount", "lifetime_value_per_customer_amount"],
-            var_name="measure",
-            value_name="amount",
-        ).dropna(subset=["amount"])
-        bars["amount"] = bars["amount"].astype(float)
-        bars["measure"] = bars["measure"].map(
+        money_bars_by_channel(
+            by_channel,
             {
                 "cost_per_acquired_customer_amount": "cost per customer",
                 "lifetime_value_per_customer_amount": "revenue so far + CLV per customer",
-            }
+            },
         )
-        fig = px.bar(
-            bars,
-            x="acquisition_channel",
-            y="amount",
-            color="measure",
-            barmode="group",
-            labels={"acquisition_channel": "channel", "amount": "HUF"},
-        )
-        fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
-        st.plotly_chart(fig, width="stretch")
     money = st.column_config.NumberColumn(format="%.0f")
     st.dataframe(
         by_channel,
