@@ -210,3 +210,28 @@ def test_the_drift_warning_agrees_with_parameter_drift(previous, latest, moved):
     if latest and unit == "days":  # parameter_drift reports a change of unit instead of comparing
         fits = [clv.FitResult("bg_nbd", "converged", "", params=p, time_unit="days") for p in (previous, latest)]
         assert {line.split()[1] for line in clv.parameter_drift(*fits, max_ratio=2.0)} == moved
+
+
+def test_the_mart_audit_warns_of_drift_and_passes_a_complete_scoring(weeks_run, tmp_path):
+    """Through Great Expectations: a previous fit with alpha 10 times smaller is a warning, not a block."""
+    import shutil
+
+    from funnel import quality
+
+    settings, *_ = weeks_run
+    db = tmp_path / "funnel.duckdb"
+    shutil.copy(settings.db_path, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            f"insert into {clv_scoring.RUNS} by name select * replace ("
+            "'run-0' as run_id, alpha / 10 as alpha, fitted_at - interval 1 day as fitted_at) "
+            f"from {clv_scoring.RUNS}"
+        )
+    report = quality.run_isolated("marts", db)
+    clv_outcomes = {
+        o.expectation: o for o in report.outcomes if "clv_model_runs" in o.suite or "customer_lifetime_value" in o.suite
+    }
+    assert len(clv_outcomes) == 2, [o.suite for o in report.outcomes]
+    by_severity = {o.severity: o for o in clv_outcomes.values()}
+    assert not by_severity["warning"].success and not by_severity["warning"].blocks
+    assert by_severity["critical"].success and not by_severity["critical"].errored
