@@ -212,7 +212,36 @@ def temperature_mix(f: Filters, grain: str) -> pd.DataFrame:
 
 # --- conversion ---------------------------------------------------------------------------------
 
+
 # Funnel marts are read at weekly lead cohorts: the cohorts whose week overlaps the period.
+def attribution_by_channel(f: Filters, conversion_type: str) -> pd.DataFrame:
+    """Per attribution model and channel over the period's months: attributed amount, spend, return on spend."""
+    if conversion_type not in ("won_deal", "new_customer"):
+        raise ValueError(conversion_type)
+    return query(
+        """
+        select
+            attribution_model,
+            channel,
+            sum(attributed_amount) as attributed_amount,
+            sum(spend_amount) as spend_amount,
+            sum(attributed_amount) / nullif(sum(spend_amount), 0) as return_on_spend_ratio
+        from attraction.attribution_return_on_spend
+        where grain = 'channel'
+            and conversion_type = ?
+            and month_start_date between ? and ?
+            and (?::varchar is null or channel = ?)
+        group by all
+        order by channel, attribution_model
+        """,
+        conversion_type,
+        period_floor(f.start, "month"),
+        f.end,
+        f.channel,
+        f.channel,
+    )
+
+
 _COHORT_WHERE = """
     where cohort_grain = 'week'
         and cohort_start between ? and ?
