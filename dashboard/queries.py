@@ -212,7 +212,36 @@ def temperature_mix(f: Filters, grain: str) -> pd.DataFrame:
 
 # --- conversion ---------------------------------------------------------------------------------
 
+
 # Funnel marts are read at weekly lead cohorts: the cohorts whose week overlaps the period.
+def attribution_by_channel(f: Filters, conversion_type: str) -> pd.DataFrame:
+    """Per attribution model and channel over the period's months: attributed amount, spend, return on spend."""
+    if conversion_type not in ("won_deal", "new_customer"):
+        raise ValueError(conversion_type)
+    return query(
+        """
+        select
+            attribution_model,
+            channel,
+            sum(attributed_amount) as attributed_amount,
+            sum(spend_amount) as spend_amount,
+            sum(attributed_amount) / nullif(sum(spend_amount), 0) as return_on_spend_ratio
+        from attraction.attribution_return_on_spend
+        where grain = 'channel'
+            and conversion_type = ?
+            and month_start_date between ? and ?
+            and (?::varchar is null or channel = ?)
+        group by all
+        order by channel, attribution_model
+        """,
+        conversion_type,
+        period_floor(f.start, "month"),
+        f.end,
+        f.channel,
+        f.channel,
+    )
+
+
 _COHORT_WHERE = """
     where cohort_grain = 'week'
         and cohort_start between ? and ?
@@ -500,6 +529,82 @@ def channel_economics(f: Filters) -> pd.DataFrame:
         f.end,
         f.channel,
         f.channel,
+    )
+
+
+def clv_latest_fit() -> pd.Series | None:
+    """The latest CLV fit of the published run (clv_model_runs), or None before the first fit."""
+    published = query(
+        "select count(*) as n from information_schema.tables "
+        "where table_schema = 'retention' and table_name = 'clv_model_runs'"
+    )
+    if not published["n"].iloc[0]:  # a publication from before the clv stage
+        return None
+    fits = query(
+        """
+        select
+            as_of_date, time_unit, customer_count, repeat_customer_count, scored_customer_count, is_scored,
+            bg_nbd_status, bg_nbd_message, gamma_gamma_status, gamma_gamma_message,
+            r, alpha, a, b, p, q, gamma, clv_horizon_days, annual_discount_rate
+        from retention.clv_model_runs
+        order by fitted_at desc, run_id desc
+        limit 1
+        """
+    )
+    return None if fits.empty else fits.iloc[0]
+
+
+def clv_by_channel() -> pd.DataFrame:
+    """CLV per acquisition channel (clv_by_segment), with the channel's acquisition cost per customer."""
+    return query(
+        """
+        with costs as (
+            select
+                acquisition_channel,
+                sum(acquisition_cost_amount) / nullif(sum(acquired_customer_count), 0)
+                    as cost_per_acquired_customer_amount
+            from retention.channel_economics
+            group by acquisition_channel
+        )
+        select
+            segments.segment_value as acquisition_channel,
+            segments.customer_count,
+            segments.average_probability_alive,
+            segments.expected_purchases_365d / segments.customer_count as expected_purchases_365d_per_customer,
+            segments.clv_customer_count,
+            segments.clv_amount,
+            segments.clv_per_customer_amount,
+            (segments.net_revenue_amount + segments.clv_amount) / nullif(segments.clv_customer_count, 0)
+                as lifetime_value_per_customer_amount,
+            costs.cost_per_acquired_customer_amount,
+            (segments.net_revenue_amount + segments.clv_amount) / nullif(segments.clv_customer_count, 0)
+                / nullif(costs.cost_per_acquired_customer_amount, 0) as clv_to_acquisition_cost_ratio
+        from retention.clv_by_segment as segments
+        left join costs on segments.segment_value = costs.acquisition_channel
+        where segments.segment_type = 'acquisition_channel'
+        order by segments.customer_count desc
+        """
+    )
+
+
+def probability_alive_grid(max_frequency: int = 10, recency_bin_days: int = 30) -> pd.DataFrame:
+    """Mean P(alive) by frequency (capped) and recency (in bins), for the picture of the BG/NBD's verdict."""
+    return query(
+        """
+        select
+            least(summary.frequency, ?) as frequency,
+            cast(floor(summary.recency / ?) * ? as integer) as recency_days,
+            avg(scores.probability_alive) as probability_alive,
+            count(*) as customer_count
+        from retention.customer_lifetime_value as scores
+        inner join retention.customer_lifetime_summary as summary
+            on scores.customer_id = summary.customer_id
+        group by all
+        order by 1, 2
+        """,
+        max_frequency,
+        recency_bin_days,
+        recency_bin_days,
     )
 
 

@@ -1,4 +1,4 @@
-"""The main job: load → validate raw batches → dbt build → validate marts → publish → report.
+"""The main job: load → validate raw batches → dbt build → CLV → validate marts → publish → report.
 
 Nothing reaches the published warehouse unless both audits pass. Every stage's outcome, duration
 and row counts, and every run's outcome (published, blocked or failed), go to the run log
@@ -20,7 +20,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from flows.ingest import load_batches
-from funnel import alerts, changes, demo, publish, quality, report, runlog, transform
+from funnel import alerts, changes, clv_scoring, demo, publish, quality, report, runlog, transform
 from funnel import ingest as loader
 from funnel import settings as config
 from funnel.retry import transient_failure
@@ -40,6 +40,7 @@ class PipelineReport:
     batches: list[loader.BatchResult] = field(default_factory=list)
     raw_audit: quality.ValidationReport | None = None
     dbt: transform.DbtSummary | None = None
+    clv: clv_scoring.ClvRun | None = None
     mart_audit: quality.ValidationReport | None = None
     publication: publish.Publication | None = None
     published_db: str | None = None
@@ -98,12 +99,23 @@ def dbt_build(settings: config.Settings, full_refresh: bool) -> transform.DbtSum
     plan = changes.plan_build(settings, full_refresh)
     logger.info("dbt builds %s: %s", "in full" if plan.full else "incrementally", plan.reason)
     # unit tests pin logic with hand-worked rows: they belong in CI (make test), not in every run
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # what reads the CLV fit is built after it, by the clv stage
+    args = ["build", "--exclude-resource-type", "unit_test", "--exclude", clv_scoring.ROLLUPS]
     if plan.full:
         args.append("--full-refresh")
     summary = transform.run_dbt(args, settings, echo=transform.progress_echo(logger.info), timeout=DBT_TIMEOUT_SECONDS)
     changes.record_build(settings, plan)
     return summary
+
+
+@task(cache_policy=NO_CACHE)
+def clv_stage(settings: config.Settings, run_id: str) -> clv_scoring.ClvRun:
+    """Fit the CLV models as of the run's as-of date, score every customer and build the roll-ups
+    (funnel/clv_scoring.py). A refused fit scores nobody, says why, and the run goes on."""
+    logger = get_run_logger()
+    result = clv_scoring.score_customers(settings, run_id, echo=logger.info)
+    clv_scoring.build_rollups(settings, echo=transform.progress_echo(logger.info))
+    return result
 
 
 @task(cache_policy=NO_CACHE)
@@ -215,6 +227,7 @@ def _run_stages(
     result.dbt = _stage(
         settings, run_id, "dbt_build", lambda: dbt_build(settings, full_refresh), rows=lambda s: s.count("model")
     )
+    result.clv = _stage(settings, run_id, "clv", lambda: clv_stage(settings, run_id), rows=lambda r: r.scored)
     result.mart_audit = _stage(
         settings, run_id, "validate_marts", lambda: validate_marts(settings, worker), rows=lambda r: len(r.outcomes)
     )

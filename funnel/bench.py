@@ -187,7 +187,7 @@ def run_scale(scale: float, days: int, work: Path) -> dict:
     return result
 
 
-STAGES = ("load", "validate_raw", "dbt_build", "validate_marts", "publish", "report")
+STAGES = ("load", "validate_raw", "dbt_build", "clv", "validate_marts", "publish", "report")
 
 
 def render(results: list[dict]) -> str:

@@ -86,6 +86,8 @@ def run_markdown(result) -> str:
             f"{result.dbt.count('test', 'pass') + result.dbt.count('unit_test', 'pass')} tests passed, "
             f"{len(result.dbt.warnings)} warnings"
         )
+    if getattr(result, "clv", None) is not None:
+        lines.append(f"- {result.clv.summary()}")
     if result.publication is not None:
         p = result.publication
         lines.append(

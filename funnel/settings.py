@@ -42,7 +42,7 @@ class Spec:
     """What one setting is and what its values may be."""
 
     name: str
-    kind: str  # date, integer, number, zone, currency, digits, size, path, text
+    kind: str  # date, integer, number, choice, zone, currency, digits, size, path, text
     description: str
     env: str | None = None
     minimum: float | None = None
@@ -50,6 +50,7 @@ class Spec:
     optional: bool = False  # may be empty (then the setting is unset)
     secret: bool = False  # never shown, logged or passed on the command line
     dbt_var: bool = True
+    choices: tuple[str, ...] = ()  # the values a `choice` may take
 
     @property
     def env_name(self) -> str:
@@ -60,6 +61,7 @@ class Spec:
             "date": "a date YYYY-MM-DD",
             "integer": "a whole number",
             "number": "a number",
+            "choice": f"one of {', '.join(self.choices)}",
             "zone": "an IANA time zone name such as Europe/Budapest",
             "currency": "an ISO-4217 currency code such as HUF or EUR",
             "digits": "digits only, such as 36",
@@ -109,6 +111,15 @@ BUSINESS = (
          minimum=1, maximum=36500),
     Spec("attribution_half_life_days", "number", "time-decay attribution: a touch this many days before the "
          "conversion earns half the weight of one at it", minimum=0.01, maximum=3650),
+    Spec("clv_time_unit", "choice", "time unit of the CLV models (alpha is in it); customers' numbers do not "
+         "depend on it", choices=("days", "weeks")),
+    Spec("clv_horizon_days", "integer", "horizon of the discounted CLV of each customer", minimum=1, maximum=3650),
+    Spec("clv_annual_discount_rate", "number", "yearly rate that discounts future purchases in the CLV",
+         minimum=0, maximum=1),
+    Spec("clv_min_repeat_customers", "integer", "fewest repeat customers for a CLV fit; with fewer, no "
+         "per-customer numbers are published", minimum=1, maximum=1_000_000_000),
+    Spec("clv_drift_tolerance", "number", "the mart audit warns when a CLV model parameter moved by more than "
+         "this factor since the previous fit", minimum=1.01, maximum=1000),
 )  # fmt: skip
 
 # Operational settings: not dbt vars; their defaults are here.
@@ -168,6 +179,10 @@ def check(spec: Spec, value: Any, origin: str) -> Any:
         if (spec.minimum is not None and number < spec.minimum) or (spec.maximum is not None and number > spec.maximum):
             raise fail()
         return number
+    if spec.kind == "choice":
+        if text not in spec.choices:
+            raise fail()
+        return text
     if spec.kind == "zone":
         try:
             zoneinfo.ZoneInfo(text)

@@ -152,6 +152,43 @@ def test_headline_numbers_equal_the_marts(monkeypatch, published):
 
 
 @pytest.mark.dbt
+def test_predicted_customer_value_equals_the_clv_marts(monkeypatch, published):
+    at = run_app(monkeypatch, published.parent.parent)
+    at.switch_page("views/retention.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    scored = mart_value(published, "select scored_customer_count from retention.clv_model_runs order by fitted_at desc")
+    assert scored > 0, "the demo's CLV fit scored nobody"
+    assert as_int(metric(at, "Customers scored")) == scored
+    assert scored == mart_value(published, "select count(*) from retention.customer_lifetime_value")
+    mean = mart_value(published, "select avg(clv_amount) from retention.customer_lifetime_value")
+    assert metric(at, "Mean CLV, 365 days") == f"{float(mean):,.0f} HUF"
+
+
+@pytest.mark.dbt
+def test_attribution_return_on_spend_equals_the_mart(monkeypatch, published):
+    at = run_app(monkeypatch, published.parent.parent)
+    start, end = at.date_input[0].value
+    at.switch_page("views/attraction.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(d.value for d in at.dataframe if "time_decay" in d.value.columns)
+    with duckdb.connect(str(published), read_only=True) as con:
+        expected = con.execute(
+            """
+            select channel, attribution_model, sum(attributed_amount) / nullif(sum(spend_amount), 0)
+            from attraction.attribution_return_on_spend
+            where grain = 'channel' and conversion_type = 'won_deal' and month_start_date between ? and ?
+            group by all
+            """,
+            [date(start.year, start.month, 1), end],
+        ).fetchall()
+    assert len(expected) == shown.notna().sum().sum() + shown.isna().sum().sum()
+    for channel, model, ratio in expected:
+        value = shown.loc[channel, model]
+        assert (ratio is None and value != value) or value == pytest.approx(ratio), (channel, model)
+    assert any(ratio for _, _, ratio in expected), "no channel earned anything on its spend"
+
+
+@pytest.mark.dbt
 def test_filters_change_the_numbers_to_the_filtered_marts(monkeypatch, published):
     at = run_app(monkeypatch, published.parent.parent)
     start, end = at.date_input[0].value

@@ -24,10 +24,20 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from funnel import contract
+from funnel import clv, contract
+from funnel.contract import PROJECT_ROOT
 from funnel.generate import DIRTY_KINDS, GenerateSummary, generate
 from funnel.generate.leads import EMPTY_INITIATIVE_SHARE, UNKNOWN_SOURCE_SHARE
-from funnel.generate.pos import ANONYMOUS_SHARE, RETURN_SHARE
+from funnel.generate.pos import (
+    ANONYMOUS_SHARE,
+    DROPOUT_A,
+    DROPOUT_B,
+    EXPECTED_REPEATS_IN_SEED_HISTORY,
+    REPEAT_RATE_SCALE_DAYS,
+    REPEAT_RATE_SHAPE,
+    RETURN_SHARE,
+    SEED_HISTORY_DAYS,
+)
 from funnel.generate.sales import (
     ATTENDED_SHARE,
     CALL_OUTCOMES,
@@ -229,7 +239,7 @@ def csv_tables(root: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for key in ENTITIES:
         if not any(root.glob(f"*/{key}.csv")):
-            continue  # an entity the generator does not write (crm/campaign_members)
+            continue  # an entity the run did not write
         table = key.replace("/", "_")
         con.execute(
             f"create table {table} as select * from read_csv('{root}/*/{key}.csv', header = true, "
@@ -529,6 +539,54 @@ def test_loyalty_customers_include_leads_written_differently(long_run: Path):
         written_alike += any(hits)
     assert matched >= 10
     assert written_alike == 0  # a match needs normalisation: case, spaces, +36 / 06 / 0036 prefixes
+
+
+def test_campaign_touches_refer_to_leads_and_campaigns_and_their_types_are_mapped(long_db):
+    """Every touch names a written lead and campaign, once, with a type the value_mapping seed maps."""
+    seed = PROJECT_ROOT / "seeds" / "vocabularies" / "value_mapping.csv"
+    with seed.open(encoding="utf-8", newline="") as f:
+        mapped = {r["source_value"] for r in csv.DictReader(f) if r["vocabulary"] == "touch_type"}
+    types = {t for (t,) in long_db.execute("select distinct lower(touch_type) from crm_campaign_members").fetchall()}
+    assert types <= mapped, types - mapped
+    assert len(types) >= 6  # Salesforce, HubSpot and plain spellings all occur
+    orphans = long_db.execute(
+        "select count(*) filter (where lead_id not in (select lead_id from crm_leads)), "
+        "count(*) filter (where campaign_id not in (select campaign_id from crm_campaigns)), "
+        "count(*) - count(distinct (lead_id, campaign_id, touch_type, touched_at)), count(*) "
+        "from crm_campaign_members"
+    ).fetchall()
+    assert orphans[0][:3] == (0, 0, 0) and orphans[0][3] > 1000
+
+
+def test_a_lead_from_a_campaign_was_touched_by_it_first(long_db):
+    """The campaign a lead came from touched it at or before its creation (the click, the send, the visit)."""
+    untouched = long_db.execute(
+        """
+        with leads as (
+            select lead_id, min(created_at::timestamp) as created_at, any_value(campaign_id) as campaign_id
+            from crm_leads
+            where campaign_id is not null
+            group by lead_id
+        )
+        select count(*), count(*) filter (
+            where not exists (
+                select 1 from crm_campaign_members as touches
+                where touches.lead_id = leads.lead_id
+                    and touches.campaign_id = leads.campaign_id
+                    and touches.touched_at::timestamp <= leads.created_at
+            )
+        )
+        from leads
+        """
+    ).fetchall()
+    assert untouched[0][0] > 100 and untouched[0][1] == 0
+
+
+def test_the_seed_history_holds_the_bg_nbd_expected_repeats():
+    """EXPECTED_REPEATS_IN_SEED_HISTORY is E[X(t)] of a new member (FHL 2005 eq. 7) under the generator's parameters."""
+    params = [REPEAT_RATE_SHAPE, REPEAT_RATE_SCALE_DAYS, DROPOUT_A, DROPOUT_B]
+    expected = clv.expected_purchases_new_customer(params, [float(SEED_HISTORY_DAYS)])[0]
+    assert expected == pytest.approx(EXPECTED_REPEATS_IN_SEED_HISTORY, abs=5e-4)
 
 
 def test_lead_channels_initiative_and_versions(long_run: Path):

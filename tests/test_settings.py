@@ -41,6 +41,10 @@ def test_a_value_comes_from_an_override_then_the_environment_then_dbt_project(mo
         ("hot_share_max", "1.5", "expected a number from 0 to 1, got '1.5'"),
         ("memory_limit", "lots", "expected a memory size such as 4GB"),
         ("phone_default_country_code", "+36", "expected digits only"),
+        ("clv_time_unit", "months", "expected one of days, weeks, got 'months'"),
+        ("clv_time_unit", "Weeks", "expected one of days, weeks, got 'Weeks'"),
+        ("clv_annual_discount_rate", "-0.1", "expected a number from 0 to 1, got '-0.1'"),
+        ("clv_drift_tolerance", "1", "expected a number from 1.01 to 1000, got '1'"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_setting_and_where_it_came_from(name, value, message):

@@ -1,4 +1,5 @@
-"""Attraction: new leads by channel group, the hot share of new clients against its band, temperature mix."""
+"""Attraction: new leads by channel group, the hot share of new clients against its band, temperature mix,
+multi-touch attribution."""
 
 import plotly.express as px
 import plotly.graph_objects as go
@@ -67,3 +68,30 @@ else:
     )
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), yaxis_tickformat=".0%")
     st.plotly_chart(fig, width="stretch")
+
+st.subheader("Multi-touch attribution: what each model credits to each channel")
+labels = {"won_deal": "won deals' amounts", "new_customer": "new customers' first-year revenue"}
+conversion = st.radio("Converted", list(labels), format_func=labels.get, horizontal=True, key="attribution_type")
+ui.applies(f, ["period", "channel"], "months of the touches overlapping the period; credit in the month of the touch")
+credits = queries.attribution_by_channel(f, conversion)
+if credits.empty:
+    st.info("No attributed conversions or spend for the selection.")
+else:
+    credits["attributed_amount"] = credits["attributed_amount"].astype(float)
+    fig = px.bar(
+        credits,
+        x="channel",
+        y="attributed_amount",
+        color="attribution_model",
+        barmode="group",
+        labels={"attributed_amount": "HUF", "attribution_model": "model"},
+    )
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
+    st.plotly_chart(fig, width="stretch")
+    ratios = credits.pivot(index="channel", columns="attribution_model", values="return_on_spend_ratio")
+    st.markdown("**Return on spend by model** (attributed amount ÷ spend; empty without spend)")
+    st.dataframe(ratios, column_config={m: st.column_config.NumberColumn(format="%.2f") for m in ratios.columns})
+    st.caption(
+        "Over whole conversions every model hands out the same total; they differ in which channel and month get "
+        "it. `no_touch` holds conversions without an attributable touch before them (docs/attribution.md)."
+    )

@@ -16,7 +16,7 @@ Where each part lives (only the names in this module are the public interface):
 - `world`: the calendar and master data (staff, campaigns, stores, products); `people`: persons and
   the many ways their e-mails and phones are written;
 - `leads`: where leads come from; `sales`: what the sales team does with each; `crm`: the CRM's
-  record versions;
+  record versions; `touches`: the campaigns that reached each lead;
 - `pos`: door counts, receipts, returns and the loyalty programme; `marketing`: spend and exchange rates;
 - `writers`: batches, the changed-records outbox and the CSV / Parquet files; `dirt`: dirty mode;
 - `sampling` and `values`: random draws, and values as the contract spells them.
@@ -36,6 +36,7 @@ from funnel.generate.leads import LeadIntake
 from funnel.generate.marketing import Marketing
 from funnel.generate.people import People
 from funnel.generate.pos import Pos
+from funnel.generate.touches import CampaignTouches
 from funnel.generate.world import World
 from funnel.generate.writers import FORMATS, BatchWriter, Outbox, plan_batches
 
@@ -118,7 +119,8 @@ def generate(
     people = People()
     pos_signups: dict[date, list[tuple]] = {}
     spend_events: dict[date, dict[tuple[str, str], int]] = {}
-    leads = LeadIntake(seed, world, outbox, people, pos_signups, spend_events)
+    touches = CampaignTouches(seed, world, outbox)
+    leads = LeadIntake(seed, world, outbox, people, pos_signups, spend_events, touches)
     pos = Pos(seed, world, outbox, people, pos_signups)
     marketing = Marketing(seed, world, spend_events)
 

@@ -13,6 +13,7 @@ from funnel.generate.crm import CrmRecords, Lead
 from funnel.generate.people import EMAIL_STYLES, PHONE_STYLES, People, write_email, write_phone
 from funnel.generate.sales import SalesJourney
 from funnel.generate.sampling import Choice, poisson
+from funnel.generate.touches import CampaignTouches
 from funnel.generate.values import ts
 from funnel.generate.world import CHANNELS, Campaign, Store, World, at, workday
 from funnel.generate.writers import Outbox
@@ -66,8 +67,18 @@ LEAD_PROFILE = {
 class LeadIntake:
     """Creates leads day by day; the CRM's random stream drives the intake and every journey."""
 
-    def __init__(self, seed: int, world: World, outbox: Outbox, people: People, pos_signups, spend_events):
+    def __init__(
+        self,
+        seed: int,
+        world: World,
+        outbox: Outbox,
+        people: People,
+        pos_signups,
+        spend_events,
+        touches: CampaignTouches,
+    ):
         self.rng = rng = random.Random(f"{seed}:crm")
+        self.touches = touches
         self.world, self.people = world, people
         self.records = CrmRecords(rng, world, outbox)
         self.journey = SalesJourney(rng, world, self.records, pos_signups)
@@ -182,3 +193,4 @@ class LeadIntake:
         ]  # fmt: skip
         lead = Lead(lead_id, created, key, inbound, warm, owner, fields, person, store)
         self.journey.run(lead)
+        self.touches.lead(lead, campaign)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -28,9 +27,20 @@ MEAN_LINES = 2.29
 ANONYMOUS_SHARE = 0.4
 RETURN_SHARE = 0.031
 PAYMENTS = Choice([("card", 64), ("cash", 29), ("voucher", 7)])
-# Repeat purchases: rate A per day right after the first purchase, decaying with time constant T days.
-REPEAT_RATE = 1 / 120
-REPEAT_DECAY_DAYS = 90.0
+# Repeat purchases follow the BG/NBD's story (Fader, Hardie and Lee 2005; docs/clv.md), so that the CLV
+# models find what they assume: while alive, each member buys again as a Poisson process with their own
+# rate lambda ~ Gamma(r, alpha) per day, and after each repeat purchase drops out for good with their own
+# probability p ~ Beta(a, b). Customers differ in both, as real ones do; with one shared dropout the
+# BG/NBD fit is degenerate (a and b run off to infinity).
+REPEAT_RATE_SHAPE = 0.6  # r
+REPEAT_RATE_SCALE_DAYS = 40.0  # alpha, in days: the mean rate is r / alpha = one purchase per 67 days
+DROPOUT_A = 1.2  # a
+DROPOUT_B = 3.0  # b: the mean dropout after a repeat purchase is a / (a + b) = 29%
+# Members who joined before the first day: this many days of them are seeded.
+SEED_HISTORY_DAYS = 270
+# E[X(SEED_HISTORY_DAYS)] under the parameters above (FHL 2005 eq. 7): the repeat purchases a new member
+# makes in that time. tests/test_generate.py recomputes it with funnel.clv.
+EXPECTED_REPEATS_IN_SEED_HISTORY = 1.957
 
 
 class Loyalty:
@@ -46,8 +56,9 @@ class Loyalty:
         """Loyalty members who joined before the first day; written straight into the first batch."""
         rng, world = self.rng, self.world
         new_per_day = LINES_PER_DAY_AT_SCALE_1 * world.scale / MEAN_LINES * (1 - ANONYMOUS_SHARE)
-        new_per_day /= 1 + REPEAT_RATE * REPEAT_DECAY_DAYS
-        history = int(3 * REPEAT_DECAY_DAYS)
+        # In the steady state every new member brings their repeat purchases along, within the same sales.
+        new_per_day /= 1 + EXPECTED_REPEATS_IN_SEED_HISTORY
+        history = SEED_HISTORY_DAYS
         opened = [i for i, s in enumerate(self.stores) if s.opened < world.start]
         first_batch_end = batch.batch.last
         for _ in range(round(new_per_day * history)):
@@ -100,21 +111,22 @@ class Loyalty:
         return row
 
     def _schedule_repeats(self, customer_id: str, home: int, first: date) -> None:
-        """Repeat visits whose rate decays with the time since the first purchase (thinning)."""
+        """Repeat visits as the BG/NBD has them: the member's own Poisson rate and own dropout after each."""
         rng, world = self.rng, self.world
+        rate = rng.gammavariate(REPEAT_RATE_SHAPE, 1 / REPEAT_RATE_SCALE_DAYS)
+        dropout = rng.betavariate(DROPOUT_A, DROPOUT_B)
+        horizon = (world.end - first).days
         tau = 0.0
-        while True:
-            tau += rng.expovariate(REPEAT_RATE)
-            if tau > 3 * REPEAT_DECAY_DAYS:
+        while rate > 0:
+            tau += rng.expovariate(rate)
+            if tau > horizon:
                 return
-            if rng.random() >= math.exp(-tau / REPEAT_DECAY_DAYS):
-                continue
-            d = first + timedelta(days=max(1, int(tau)))
-            if d > world.end:
-                return
+            d = first + timedelta(days=max(1, int(tau)))  # whole days; a repeat is never on the first day
             if d >= world.start:
                 store = home if rng.random() < 0.85 else rng.randrange(len(self.stores))
                 self.repeats[d].append((customer_id, store))
+            if rng.random() < dropout:
+                return
 
     def join(self, store: int, signed: datetime, email: str | None, phone: str | None, consent: bool | None) -> str:
         """A new member signs up at a till during the run (with a CRM lead's contacts, if given); returns its id."""
@@ -144,6 +156,10 @@ class Pos:
         self.visitor_base = 1.08 * sales_per_day / capacity
         self.recent: list[list[tuple]] = [[] for _ in self.stores]  # returnable sales per store
         self.carry: list[tuple] = []  # CRM sign-ups whose store had no sale that day
+        # Repeat visits their store could not serve (closed, or every identified sale taken): they come
+        # back the next day rather than vanish, since a lost purchase with the dropout after it still
+        # applied would break the BG/NBD story the members follow.
+        self.late: list[tuple[str, int]] = []
         self.n_receipt = 0
 
     def day(self, d: date, batch: BatchWriter) -> None:
@@ -167,6 +183,9 @@ class Pos:
                 self._store_day(d, day_str, index, store, hours, season, due[index], signups[index], batch)
             else:
                 self.carry.extend(signups[index])
+                self.late.extend((customer_id, index) for customer_id in due[index])
+        self.loyalty.repeats[d + timedelta(days=1)].extend(self.late)
+        self.late = []
 
     def _store_day(
         self,
@@ -195,6 +214,7 @@ class Pos:
                 events.append((h * 3600 + rng.randrange(3600), 0, None))
         if not sales:
             self.carry.extend(signups)
+            self.late.extend((customer_id, index) for customer_id in due)
             return
         for _ in range(binomial(rng, sales, RETURN_SHARE)):
             if self.recent[index]:
@@ -235,6 +255,7 @@ class Pos:
         self.carry.extend(signups[sales:])
         rng.shuffle(due)
         who: list[object] = list(signups[:sales]) + due
+        self.late.extend((customer_id, index) for customer_id in who[len(slots) :])  # only repeats are left over
         who = who[: len(slots)] + ["new"] * max(0, len(slots) - len(who))
         rng.shuffle(who)
         result: list[object] = [None] * sales

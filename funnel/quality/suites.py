@@ -164,8 +164,10 @@ def build_mart_suite(name: str):
     gxe = gx().expectations
     schema, table = name.split(".")
     suite = [
-        gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query)
-        for description, query in MART_RULES[name]
+        gxe.UnexpectedRowsExpectation(
+            description=rule.description, unexpected_rows_query=rule.query, severity=rule.severity
+        )
+        for rule in MART_RULES[name]
     ]
     return gx().ExpectationSuite(name=mart_suite_name(schema, table), expectations=suite)
 

@@ -14,6 +14,10 @@ spend as (
     select * from {{ ref('stg_marketing__spend') }}
 ),
 
+customer_lifetime_values as (
+    select * from {{ source('clv_fit', 'customer_lifetime_value') }}
+),
+
 as_of as (
     select max(as_of_date) as as_of_date
     from customers
@@ -55,6 +59,22 @@ cohorts as (
         max(as_of_date) as as_of_date
     from customers_with_window_revenue
     group by 1, 2, 3
+),
+
+-- Per channel and cohort month, the customers with a CLV (none when the run's fit was refused): their
+-- expected CLV and what they have brought so far.
+cohort_lifetime_values as (
+    select
+        customers.acquisition_channel as channel,
+        cast({{ dbt.date_trunc('month', 'customers.first_purchase_date') }} as date) as cohort_month,
+        count(*) as clv_customer_count,
+        sum(customer_lifetime_values.clv_amount) as clv_amount,
+        sum(customers.net_revenue_amount) as net_revenue_amount
+    from customers
+    inner join customer_lifetime_values
+        on customers.customer_id = customer_lifetime_values.customer_id
+    where customer_lifetime_values.clv_amount is not null
+    group by 1, 2
 ),
 
 -- A channel's whole spend in a month is charged to the customers it acquired that month. Spend
@@ -106,12 +126,18 @@ channel_months_measured as (
             'day', days - 1, dbt.last_day('channel_months.cohort_month', 'month')
         ) }} as date) <= as_of.as_of_date as is_{{ days }}d_window_complete,
         {%- endfor %}
+        cohort_lifetime_values.clv_customer_count,
+        cohort_lifetime_values.clv_amount,
+        cohort_lifetime_values.net_revenue_amount,
         as_of.as_of_date
     from channel_months
     cross join as_of
     left join cohorts
         on channel_months.channel = cohorts.channel
         and channel_months.cohort_month = cohorts.cohort_month
+    left join cohort_lifetime_values
+        on channel_months.channel = cohort_lifetime_values.channel
+        and channel_months.cohort_month = cohort_lifetime_values.cohort_month
     left join spend_rolled_up_to_channel_months
         on channel_months.channel = spend_rolled_up_to_channel_months.channel
         and channel_months.cohort_month = spend_rolled_up_to_channel_months.spend_month
@@ -138,6 +164,15 @@ final as (
         ) as net_revenue_per_customer_{{ days }}d_amount,
         {%- endfor %}
         {{ safe_divide('repeat_customer_count', 'acquired_customer_count') }} as repeat_customer_rate,
+        cast(coalesce(clv_customer_count, 0) as integer) as clv_customer_count,
+        cast(clv_amount / nullif(clv_customer_count, 0) as decimal(18, 2)) as clv_per_customer_amount,
+        cast(
+            (net_revenue_amount + clv_amount) / nullif(clv_customer_count, 0) as decimal(18, 2)
+        ) as lifetime_value_per_customer_amount,
+        {{ safe_divide(
+            '(net_revenue_amount + clv_amount) / nullif(clv_customer_count, 0)',
+            'acquisition_cost_amount / nullif(acquired_customer_count, 0)'
+        ) }} as clv_to_acquisition_cost_ratio,
 
         -- dates
         cohort_month,
