@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "| run | new batch | exit | seconds | last line | 0 or a named failure |",
         "|---|---|---|---|---|---|",
-        *(f"| {n} | {b} | {c} | {s:.0f} | {t.replace('|', '/')} | {'yes' if ok else 'NO'} |" for n, b, c, s, t, ok in rows),
+        *(
+            f"| {n} | {b} | {c} | {s:.0f} | {t.replace('|', '/')} | {'yes' if ok else 'NO'} |"
+            for n, b, c, s, t, ok in rows
+        ),
         "",
         f"{len(rows) - bad} of {len(rows)} runs ended in 0 or a named failure.",
     ]
