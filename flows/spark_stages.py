@@ -25,6 +25,8 @@ from funnel import settings as config
 from funnel.publish import MART_SCHEMAS
 
 DBT_TIMEOUT_SECONDS = 3600
+# unit tests pin logic with hand-worked rows: they belong in CI (make test), not in every run
+BUILD_ARGS = ["--exclude-resource-type", "unit_test"]
 
 
 @dataclass
@@ -110,10 +112,7 @@ def spark_dbt_build(settings: config.Settings, engine: SparkEngine) -> transform
     master_url = engine.master_url()
     logger.info("dbt builds on Spark (%s) in full: models rebuilt by key are tables there", master_url)
     echo = transform.progress_echo(logger.info)
-    # unit tests pin logic with hand-worked rows: they belong in CI (make test), not in every run
-    return spark_build.run_build(
-        settings, master_url, ["--exclude-resource-type", "unit_test"], echo, timeout=DBT_TIMEOUT_SECONDS
-    )
+    return spark_build.run_build(settings, master_url, BUILD_ARGS, echo, timeout=DBT_TIMEOUT_SECONDS)
 
 
 @task(cache_policy=NO_CACHE)
