@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,11 @@ def validate_marts(settings: config.Settings, worker: quality.AuditWorker) -> qu
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 5], retry_condition_fn=transient_failure)
-def publish_marts(settings: config.Settings, run_id: str, keep: int) -> publish.Publication:
-    """Copy the audited marts into a new publication and swap it in atomically."""
+def publish_marts(
+    settings: config.Settings, run_id: str, keep: int, marts: dict[str, str] | None = None
+) -> publish.Publication:
+    """Copy the audited marts (of the build database, or `marts`: queries of another engine's build) into a
+    new publication and swap it in atomically."""
     extra = {
         "meta.data_quality": "select * from build.ops.validation_results",
         "meta.run_log": "select * from build.ops.run_log",
@@ -138,7 +142,12 @@ def publish_marts(settings: config.Settings, run_id: str, keep: int) -> publish.
         "meta.settings": "select * from build.ops.settings",
     }
     publication = publish.build_publication(
-        settings, run_id=run_id, extra_tables=extra, build_fingerprint=changes.build_fingerprint(settings)
+        settings,
+        run_id=run_id,
+        extra_tables=extra,
+        build_fingerprint=changes.build_fingerprint(settings),
+        marts=marts,
+        engine=settings.engine,
     )
     return publish.publish(settings, publication, keep=keep)
 
@@ -168,11 +177,13 @@ def pipeline(
     keep_publications: int = 5,
     wait_seconds: float = 0.0,
     settings: dict[str, str] | None = None,
+    start_cluster: bool = False,
 ) -> PipelineReport:
     """Run the whole job on one warehouse; `extracts` defaults to generated demo data.
 
     `settings` overrides settings for this run (name -> value, as `funnel run --set`); `as_of`
-    is the setting as_of_date.
+    is the setting as_of_date. With the setting engine=spark, dbt builds on Spark and the marts are audited
+    there (flows/spark_stages.py); `start_cluster` starts a local Spark cluster for the run.
     """
     overrides = dict(settings or {})
     if as_of:
@@ -185,9 +196,19 @@ def pipeline(
         result = PipelineReport(run_id=run_id, extracts=extracts, db_path=str(resolved.db_path))
         outcome = runlog.StageRecord(run_id=run_id, stage="run")
         try:
-            with quality.AuditWorker() as worker:  # imports Great Expectations while the batches load
+            # the audit worker imports Great Expectations (and a local Spark cluster starts) while the batches load
+            with quality.AuditWorker() as worker, _spark(resolved, start_cluster) as spark:
                 _run_stages(
-                    result, resolved, run_id, extracts, batches, full_refresh, force_reload, keep_publications, worker
+                    result,
+                    resolved,
+                    run_id,
+                    extracts,
+                    batches,
+                    full_refresh,
+                    force_reload,
+                    keep_publications,
+                    worker,
+                    spark,
                 )
         except BaseException as exc:
             outcome.status = "blocked" if isinstance(exc, QualityGateError) else "failed"
@@ -202,6 +223,15 @@ def pipeline(
     return result
 
 
+def _spark(settings: config.Settings, start_cluster: bool):
+    """The Spark side of a run on engine spark (flows/spark_stages.py), else nothing."""
+    if settings.engine != "spark":
+        return nullcontext()
+    from flows import spark_stages
+
+    return spark_stages.spark_engine(settings, start_cluster)
+
+
 def _run_stages(
     result: PipelineReport,
     settings: config.Settings,
@@ -212,6 +242,7 @@ def _run_stages(
     force_reload: bool,
     keep_publications: int,
     worker: quality.AuditWorker,
+    spark: Any = None,
 ) -> None:
     result.batches = _stage(
         settings,
@@ -224,13 +255,11 @@ def _run_stages(
         settings, run_id, "validate_raw", lambda: validate_raw(settings, worker), rows=lambda r: len(r.outcomes)
     )
     _gate(result.raw_audit)
-    result.dbt = _stage(
-        settings, run_id, "dbt_build", lambda: dbt_build(settings, full_refresh), rows=lambda s: s.count("model")
-    )
-    result.clv = _stage(settings, run_id, "clv", lambda: clv_stage(settings, run_id), rows=lambda r: r.scored)
-    result.mart_audit = _stage(
-        settings, run_id, "validate_marts", lambda: validate_marts(settings, worker), rows=lambda r: len(r.outcomes)
-    )
+    build, audit, marts = _engine_stages(settings, run_id, full_refresh, worker, spark)
+    result.dbt = _stage(settings, run_id, "dbt_build", build, rows=lambda s: s.count("model"))
+    if spark is None:  # the CLV models are fitted on the DuckDB build only (docs/clv.md)
+        result.clv = _stage(settings, run_id, "clv", lambda: clv_stage(settings, run_id), rows=lambda r: r.scored)
+    result.mart_audit = _stage(settings, run_id, "validate_marts", audit, rows=lambda r: len(r.outcomes))
     quality.store_results(settings, run_id, [result.raw_audit, result.mart_audit])
     _gate(result.mart_audit)
     transform.store_settings(settings)
@@ -240,11 +269,29 @@ def _run_stages(
         settings,
         run_id,
         "publish",
-        lambda: publish_marts(settings, run_id, keep_publications),
+        lambda: publish_marts(settings, run_id, keep_publications, marts()),
         rows=lambda p: sum(p.tables.values()),
     )
     result.published_db = str(publish.published_db(settings))
     _stage(settings, run_id, "report", lambda: _artifacts(result, settings))
+
+
+def _engine_stages(
+    settings: config.Settings, run_id: str, full_refresh: bool, worker: quality.AuditWorker, spark: Any
+) -> tuple[Callable[[], Any], Callable[[], Any], Callable[[], dict[str, str] | None]]:
+    """The build, the mart audit and the marts to publish, on DuckDB or, with `spark`, on Spark (after
+    exporting the new batches to its lake: a stage of its own)."""
+    if spark is None:
+        return lambda: dbt_build(settings, full_refresh), lambda: validate_marts(settings, worker), lambda: None
+    from flows import spark_stages
+
+    export = lambda: spark_stages.export_lake(settings)  # noqa: E731
+    _stage(settings, run_id, "lake_export", export, rows=lambda summary: sum(summary.rows.values()))
+    return (
+        lambda: spark_stages.spark_dbt_build(settings, spark),
+        lambda: spark_stages.validate_spark_marts(settings, worker, spark),
+        lambda: spark_stages.mart_queries(settings),
+    )
 
 
 def _artifacts(result: PipelineReport, settings: config.Settings) -> None:

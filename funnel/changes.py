@@ -26,6 +26,8 @@ BUILD_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".json", ".py", ".md"}
 def build_fingerprint(settings: Settings) -> str:
     """One digest of the dbt project, the audits and the business settings."""
     digest = hashlib.sha256(settings.dbt_vars_json().encode())
+    if settings.engine != "duckdb":  # another engine is another build (DuckDB's digests stay as they were)
+        digest.update(f"engine={settings.engine} target={settings.target}".encode())
     for name in BUILD_INPUTS:
         root = PROJECT_ROOT / name
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in BUILD_SUFFIXES)

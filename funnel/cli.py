@@ -80,6 +80,20 @@ def _settings(
         raise  # unreachable: _fail exits
 
 
+def _checked_engine(settings: config.Settings, start_cluster: bool) -> None:
+    """On Spark: pyspark, Java and a master (given, running, or started by this run), before anything starts."""
+    if settings.engine != "spark":
+        if start_cluster:
+            _fail("--start-cluster starts a Spark cluster: it goes with --engine spark", code=EXIT_USAGE)
+        return
+    from funnel.spark_build import SparkNotReady, check_ready
+
+    try:
+        check_ready(settings, start_cluster)
+    except SparkNotReady as exc:
+        _fail(str(exc), code=EXIT_USAGE)
+
+
 def _checked_extracts(extracts: Path, batch: list[str] | None) -> None:
     """The extracts folder and the batch selection, checked before anything is started."""
     from funnel import ingest
@@ -197,10 +211,20 @@ def run(
     force_reload: Annotated[bool, typer.Option(help="Reload batches even when unchanged.")] = False,
     keep: Annotated[int, typer.Option(min=1, help="Publications to keep for rollback.")] = 5,
     wait: Annotated[float, typer.Option(min=0, help="Seconds to wait for a running pipeline.")] = 0.0,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="duckdb or spark: the setting engine (docs/spark.md).")
+    ] = None,
+    start_cluster: Annotated[
+        bool,
+        typer.Option(help="On Spark: start a local cluster for this run (else FUNNEL_SPARK_MASTER or make spark-up)."),
+    ] = False,
 ) -> None:
     """Run the main job: load, audit raw batches, build, audit marts, publish, report."""
     items = [*(set_ or []), *([f"as_of_date={as_of}"] if as_of is not None else [])]
-    settings = _settings(warehouse, items, {"as_of_date": "--as-of"} if as_of is not None else None)
+    items += [f"engine={engine}"] if engine is not None else []
+    origins = {"as_of_date": "--as-of", "engine": "--engine"}
+    settings = _settings(warehouse, items, origins)
+    _checked_engine(settings, start_cluster)
     if extracts is not None:
         _checked_extracts(extracts, batch)
     _use_warehouse(settings.warehouse_dir)
@@ -219,9 +243,20 @@ def run(
     from flows.pipeline import QualityGateError, one_line, pipeline
     from funnel.ingest import ContractError
     from funnel.runlog import RunLockedError
+    from funnel.spark_build import SparkNotReady
+    from funnel.spark_cluster import SparkClusterError
     from funnel.transform import DbtError
 
-    _quiet_tracebacks_of(ContractError, QualityGateError, RunLockedError, DbtError, config.SettingError, OSError)
+    _quiet_tracebacks_of(
+        ContractError,
+        QualityGateError,
+        RunLockedError,
+        DbtError,
+        config.SettingError,
+        OSError,
+        SparkClusterError,
+        SparkNotReady,
+    )
     try:
         report = pipeline(
             str(extracts.resolve()) if extracts else None,
@@ -233,6 +268,7 @@ def run(
             keep,
             wait,
             config.parse_overrides(items),
+            start_cluster,
         )
     except ContractError as exc:
         _fail(f"the extracts break the contract: {one_line(exc)}", code=EXIT_CONTRACT)
@@ -242,8 +278,10 @@ def run(
         _fail(str(exc), code=EXIT_LOCKED)
     except DbtError as exc:
         _fail(f"{exc}\nthe previous publication is unchanged")
-    except config.SettingError as exc:
+    except (config.SettingError, SparkNotReady) as exc:
         _fail(str(exc), code=EXIT_USAGE)
+    except SparkClusterError as exc:
+        _fail(f"{one_line(exc)}; the previous publication is unchanged")
     except Exception as exc:  # noqa: BLE001 - a full disk surfaces as OSError or as a DuckDB error
         if not _disk_full(exc):
             raise
@@ -306,7 +344,7 @@ def status(warehouse: WarehouseOption = None, runs: Annotated[int, typer.Option(
     if now is None:
         console.print(f"nothing published yet under {settings.warehouse_dir}")
     else:
-        console.print(f"[bold]published[/]: {now.id} (run {now.run_id}, {now.published_at})")
+        console.print(f"[bold]published[/]: {now.id} (run {now.run_id}, {now.published_at}, built on {now.engine})")
         console.print(
             f"  file: {publish.published_db(settings)}  (parquet: {publish.published_dir(settings) / 'parquet'})"
         )

@@ -54,6 +54,26 @@ def spark_table_dir(spark_tables: Path, schema: str, table: str) -> Path:
     return spark_tables / f"{schema}.db" / table
 
 
+def spark_table_files(folder: Path) -> list[Path]:
+    """The data files of a Spark table folder (Spark skips `_SUCCESS` and hidden files, and so does this)."""
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def spark_table_select(con: duckdb.DuckDBPyConnection, files: list[Path]) -> str:
+    """A query reading a Spark table's files with its timestamps as the warehouse keeps them: naive UTC.
+
+    Spark writes timestamps as instants (INT96, or INT64 adjusted to UTC); DuckDB reads the first as naive
+    UTC and the second as `timestamp with time zone`, which `timezone('UTC', ...)` turns into naive UTC.
+    """
+    source = "read_parquet([" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "])"
+    columns = con.execute(f"describe select * from {source}").fetchall()
+    selects = ", ".join(
+        f'timezone(\'UTC\', "{name}") as "{name}"' if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
+        for name, kind, *_ in columns
+    )
+    return f"select {selects} from {source}"
+
+
 def _values_equal(left: object, right: object) -> bool:
     if left is None or right is None:
         return left is None and right is None

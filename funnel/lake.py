@@ -11,10 +11,15 @@ file with one `os.replace`: the new file is written beside it under a name that 
 (a leading dot), then renamed over it, so a reader lists either the old delivery or the new one.
 Timestamps are written as UTC instants (Parquet `isAdjustedToUTC=true`), which Spark reads as its
 `timestamp` type; the warehouse's naive timestamps are UTC already.
+
+`<lake>/raw/_exported.json` records each exported batch with the fingerprint of its delivery, so a run
+exports only what is new or delivered again since (`export_changed`), and removes the partitions of a
+batch the warehouse no longer holds. Spark and Hive skip files whose names start with `_` or `.`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -29,6 +34,7 @@ from funnel.settings import Settings
 
 PARTITION_COLUMN = "_batch_id"
 PART_FILE = "part-0.parquet"
+MANIFEST = "_exported.json"
 
 
 def lake_dir(settings: Settings) -> Path:
@@ -51,6 +57,14 @@ class ExportSummary:
     batches: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)  # raw table -> rows written
     removed: list[str] = field(default_factory=list)  # "<table>/<batch>" partitions removed (no rows)
+    unchanged: int = 0  # batches already in the lake as delivered
+
+    def describe(self) -> str:
+        """One line for the run log and the terminal."""
+        return (
+            f"lake: {sum(self.rows.values())} raw rows of {len(self.batches)} new or re-delivered batch(es) "
+            f"exported, {self.unchanged} unchanged, {len(self.removed)} partition(s) removed, in {self.lake}"
+        )
 
 
 def _select_list(entity: contract.Entity) -> str:
@@ -136,10 +150,50 @@ def _remove_partition(lake: Path, entity: contract.Entity, batch_id: str) -> boo
     return True
 
 
+def manifest_path(lake: Path) -> Path:
+    return lake / contract.RAW_SCHEMA / MANIFEST
+
+
+def exported_batches(lake: Path) -> dict[str, str]:
+    """Batch id -> fingerprint of every batch the lake holds as exported (empty for a new lake)."""
+    try:
+        return json.loads(manifest_path(lake).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _write_manifest(lake: Path, batches: dict[str, str]) -> None:
+    path = manifest_path(lake)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    partial.write_text(json.dumps(dict(sorted(batches.items())), indent=1) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def export_changed(con: duckdb.DuckDBPyConnection, lake: Path) -> ExportSummary:
+    """Export the batches that are new or delivered again since the last export, and remove the partitions
+    of batches the warehouse no longer holds; the manifest is written last, so an interrupted export
+    is done again by the next run."""
+    loaded = dict(con.execute(f"select batch_id, fingerprint from {contract.RAW_SCHEMA}._batches").fetchall())
+    exported = exported_batches(lake)
+    changed = sorted(batch for batch, digest in loaded.items() if exported.get(batch) != digest)
+    summary = export_raw(con, lake, changed) if changed else ExportSummary(lake=lake)
+    for batch_id in sorted(set(exported) - set(loaded)):
+        for entity in contract.entities().values():
+            if contract.BATCH_ID_PATTERN.match(batch_id) and _remove_partition(lake, entity, batch_id):
+                summary.removed.append(f"{entity.raw_table}/{batch_id}")
+    for entity in contract.entities().values():
+        table_dir(lake, entity).mkdir(parents=True, exist_ok=True)  # an external table needs its folder
+    summary.unchanged = len(loaded) - len(changed)
+    _write_manifest(lake, loaded)
+    return summary
+
+
 def export_warehouse(settings: Settings, batch_ids: Iterable[str] | None = None) -> ExportSummary:
-    """Open the warehouse read-only and export the given batches (default: all) to its lake."""
+    """Open the warehouse read-only and export the given batches to its lake; by default, what changed."""
     con = warehouse.connect(settings, read_only=True)
     try:
-        return export_raw(con, lake_dir(settings), batch_ids)
+        lake = lake_dir(settings)
+        return export_changed(con, lake) if batch_ids is None else export_raw(con, lake, batch_ids)
     finally:
         con.close()

@@ -48,6 +48,7 @@ class Publication:
     tables: dict[str, int]  # "schema.table" -> rows
     batch_fingerprints: dict[str, str]  # batch id -> fingerprint of its files, as built
     build_fingerprint: str | None  # the dbt project, audits and settings it was built with
+    engine: str = "duckdb"  # what built the marts: duckdb or spark
 
     @classmethod
     def read(cls, folder: Path) -> Publication:
@@ -61,6 +62,7 @@ class Publication:
             tables=meta.get("tables", {}),
             batch_fingerprints=meta.get("batch_fingerprints", {}),
             build_fingerprint=meta.get("build_fingerprint"),
+            engine=meta.get("engine", "duckdb"),
         )
 
 
@@ -91,12 +93,15 @@ def build_publication(
     run_id: str | None,
     extra_tables: dict[str, str] | None = None,
     build_fingerprint: str | None = None,
+    marts: dict[str, str] | None = None,
+    engine: str = "duckdb",
 ) -> Publication:
-    """Copy every mart table of the build database into a new, self-contained publication folder,
-    with its static report.
+    """Copy every mart table of the build into a new, self-contained publication folder, with its static report.
 
-    `extra_tables` maps "schema.table" to a query on the build database (attached as `build`), for
-    bookkeeping that readers should see, such as data-quality results.
+    The marts are those of the build database, or `marts` ("schema.table" -> a DuckDB query, such as one
+    reading a Spark build's Parquet files). `extra_tables` maps "schema.table" to a query on the build
+    database (attached as `build`), for bookkeeping that readers should see, such as data-quality results.
+    Whatever the engine that built the marts, readers get the same files.
     """
     from funnel import report
 
@@ -108,14 +113,10 @@ def build_publication(
     with duckdb.connect(":memory:") as con:
         con.execute(f"attach '{_sql_path(settings.db_path)}' as build (read_only)")
         con.execute(f"attach '{_sql_path(db_file)}' as pub (storage_version '{STORAGE_VERSION}')")
-        found = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = 'build' and table_type = 'BASE TABLE' and table_schema in "
-            f"({', '.join(repr(s) for s in MART_SCHEMAS)}) order by 1, 2"
-        ).fetchall()
-        if not found:
-            raise PublishError(f"{settings.db_path} holds no mart tables to publish; did dbt build run?")
-        queries = {f"{schema}.{table}": f'select * from build."{schema}"."{table}"' for schema, table in found}
+        queries = dict(marts) if marts is not None else _build_marts(con)
+        if not queries:
+            where = f"the {engine} build" if marts is not None else str(settings.db_path)
+            raise PublishError(f"{where} holds no mart tables to publish; did dbt build run?")
         queries.update(extra_tables or {})
         parquet_root = partial / "parquet"
         for name, query in queries.items():
@@ -140,11 +141,22 @@ def build_publication(
         "batch_fingerprints": batch_fingerprints,
         "build_fingerprint": build_fingerprint,
         "storage_version": STORAGE_VERSION,
+        "engine": engine,
     }
     (partial / "publication.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     report.write_html(db_file, partial / "report.html", folder.name)
     os.replace(partial, folder)
     return Publication.read(folder)
+
+
+def _build_marts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """A query per mart table of the build database (attached as `build`)."""
+    found = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'build' and table_type = 'BASE TABLE' and table_schema in "
+        f"({', '.join(repr(s) for s in MART_SCHEMAS)}) order by 1, 2"
+    ).fetchall()
+    return {f"{schema}.{table}": f'select * from build."{schema}"."{table}"' for schema, table in found}
 
 
 def write_text_atomically(path: Path, text: str) -> Path:

@@ -91,7 +91,7 @@ def run_markdown(result) -> str:
     if result.publication is not None:
         p = result.publication
         lines.append(
-            f"- published `{p.id}`: {len(p.tables)} tables, {sum(p.tables.values()):,} rows, "
+            f"- published `{p.id}` (built on {p.engine}): {len(p.tables)} tables, {sum(p.tables.values()):,} rows, "
             f"to `{result.published_db}` (and Parquet beside it)"
         )
     funnel = headline_funnel(Path(result.published_db)) if result.published_db else []

@@ -5,8 +5,8 @@
   nowhere else. The loader, the Great Expectations suites, dbt and the dashboard all read the
   resolved values from here (dbt through `--vars`, the suites through a settings table, the
   dashboard through the publication).
-- **Operational settings** (where the warehouse lives, memory, the secret salt) are not dbt vars;
-  their defaults live in `OPERATIONAL` below.
+- **Operational settings** (where the warehouse lives, memory, the secret salt, the engine that
+  builds) are not dbt vars; their defaults live in `OPERATIONAL` below.
 
 A value comes from, in this order: a per-run override (`funnel run --set name=value`), the
 environment (`FUNNEL_<NAME>`), then the default. Every value is checked here, because dbt pastes
@@ -42,7 +42,7 @@ class Spec:
     """What one setting is and what its values may be."""
 
     name: str
-    kind: str  # date, integer, number, choice, zone, currency, digits, size, path, text
+    kind: str  # date, integer, number, choice, zone, currency, digits, size, path, text, engine, target, master
     description: str
     env: str | None = None
     minimum: float | None = None
@@ -68,6 +68,9 @@ class Spec:
             "size": "a memory size such as 4GB or 512MB",
             "path": "a folder",
             "text": "text",
+            "engine": f"one of {', '.join(ENGINES)}",
+            "target": "a target of profiles.yml",
+            "master": "a Spark master URL such as spark://host:7077, local[2], yarn or k8s://host:443",
         }[self.kind]
         if self.minimum is not None and self.maximum is not None:
             words += f" from {_number(self.minimum)} to {_number(self.maximum)}"
@@ -122,6 +125,14 @@ BUSINESS = (
          "this factor since the previous fit", minimum=1.01, maximum=1000),
 )  # fmt: skip
 
+# The engines a build can run on; each has its own dbt target in profiles.yml.
+ENGINES = ("duckdb", "spark")
+# What a Spark master URL may look like (spark.apache.org/docs/latest/submitting-applications.html#master-urls).
+SPARK_MASTER = re.compile(
+    r"(spark://[\w.-]+:\d+(,[\w.-]+:\d+)*|local(\[(\d+|\*)(,\s*\d+)?\])?|local-cluster\[\d+,\s*\d+,\s*\d+\]"
+    r"|yarn|k8s://\S+)"
+)
+
 # Operational settings: not dbt vars; their defaults are here.
 OPERATIONAL = (
     (Spec("warehouse", "path", "folder of the warehouse: build database, publications, logs", dbt_var=False),
@@ -129,6 +140,14 @@ OPERATIONAL = (
     (Spec("memory_limit", "size", "DuckDB's memory limit before it spills to disk", dbt_var=False), "4GB"),
     (Spec("pii_salt", "text", "secret salt of the hashes of e-mails, phones and names; set it in production",
           secret=True, optional=True, dbt_var=False), ""),
+    (Spec("engine", "engine", "where dbt builds and the marts are audited: DuckDB in the warehouse file, or Spark "
+          "(docs/spark.md); also `funnel run --engine`; unset, FUNNEL_DBT_TARGET naming a Spark target picks spark",
+          dbt_var=False), "duckdb"),
+    (Spec("dbt_target", "target", "the profiles.yml target of the build; empty: the engine's own (duckdb or spark); "
+          "spark_thrift and databricks_http reach remote Spark", env="FUNNEL_DBT_TARGET", optional=True,
+          dbt_var=False), ""),
+    (Spec("spark_master", "master", "master of the Spark build; empty: the local cluster (make spark-up, or "
+          "funnel run --start-cluster)", optional=True, dbt_var=False), ""),
 )  # fmt: skip
 
 SPECS: dict[str, Spec] = {spec.name: spec for spec in BUSINESS} | {spec.name: spec for spec, _ in OPERATIONAL}
@@ -201,7 +220,59 @@ def check(spec: Spec, value: Any, origin: str) -> Any:
         if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", text, re.IGNORECASE):
             raise fail()
         return text
+    if spec.kind == "engine":
+        if text.lower() not in ENGINES:
+            raise fail()
+        return text.lower()
+    if spec.kind == "target":
+        if text not in dbt_targets():
+            raise SettingError(
+                f"setting {spec.name}: expected a target of {profiles_path()} ({', '.join(dbt_targets())}), "
+                f"got {text!r} ({origin})"
+            )
+        return text
+    if spec.kind == "master":
+        if not SPARK_MASTER.fullmatch(text):
+            raise fail()
+        return text
     return text
+
+
+def profiles_path() -> Path:
+    """The profiles.yml dbt reads: in DBT_PROFILES_DIR, else the project's own."""
+    return Path(os.environ.get("DBT_PROFILES_DIR") or PROJECT_ROOT) / "profiles.yml"
+
+
+@cache
+def _targets_of(path: Path) -> dict[str, str]:
+    profile = yaml.safe_load(path.read_text(encoding="utf-8"))["sales_funnel"]
+    return {name: str(output.get("type")) for name, output in profile.get("outputs", {}).items()}
+
+
+def dbt_targets() -> dict[str, str]:
+    """Target name -> adapter type (duckdb, spark) of every output in profiles.yml."""
+    return _targets_of(profiles_path())
+
+
+def _engine_and_target(resolved: dict[str, Any], origins: dict[str, str]) -> None:
+    """The engine and the dbt target agree: a Spark target builds on Spark, the DuckDB one on DuckDB.
+
+    FUNNEL_DBT_TARGET alone may pick the engine (FUNNEL_DBT_TARGET=spark is `--engine spark`).
+    """
+    target = resolved["dbt_target"]
+    if target and origins["engine"] == "default" and dbt_targets()[target] in ENGINES:
+        resolved["engine"] = dbt_targets()[target]
+        origins["engine"] = origins["dbt_target"]
+    engine = resolved["engine"]
+    if not target:
+        resolved["dbt_target"] = engine
+        origins["dbt_target"] = f"the engine's own ({origins['engine']})"
+    elif dbt_targets()[target] != engine:
+        raise SettingError(
+            f"settings engine ({engine}, {origins['engine']}) and dbt_target ({target}, {origins['dbt_target']}): "
+            f"target {target} is a {dbt_targets()[target]} target; use a {engine} target or --engine "
+            f"{dbt_targets()[target]}"
+        )
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
@@ -229,6 +300,14 @@ class Settings:
     memory_limit: str
     values: Mapping[str, Any] = field(default_factory=dict)  # every business setting, checked
     origins: Mapping[str, str] = field(default_factory=dict)
+    engine: str = "duckdb"  # where dbt builds and the marts are audited
+    dbt_target: str = ""  # the profiles.yml target; empty: the engine's own
+    spark_master: str | None = None  # None: the local cluster
+
+    @property
+    def target(self) -> str:
+        """The dbt target of this warehouse's builds."""
+        return self.dbt_target or self.engine
 
     def __post_init__(self) -> None:
         if not self.values:  # built by hand (tests, benchmarks): the defaults, with this time zone
@@ -263,6 +342,10 @@ class Settings:
                 value = str(self.warehouse_dir)
             elif name == "memory_limit":
                 value = self.memory_limit
+            elif name in ("engine", "spark_master"):
+                value = getattr(self, name) or ""
+            elif name == "dbt_target":
+                value = self.target
             elif spec.secret:
                 value = "<set>" if os.environ.get(spec.env_name) else "<empty>"
             else:
@@ -298,6 +381,7 @@ def load(
             raw, origin = default, "default in dbt_project.yml" if spec.dbt_var else "default"
         resolved[name] = check(spec, raw, origin)
         origins[name] = origin
+    _engine_and_target(resolved, origins)
     if resolved["hot_share_min"] > resolved["hot_share_max"]:
         raise SettingError(
             f"settings hot_share_min ({resolved['hot_share_min']:g}) and hot_share_max "
@@ -309,6 +393,9 @@ def load(
         memory_limit=resolved.pop("memory_limit"),
         values={spec.name: resolved[spec.name] for spec in BUSINESS},
         origins=origins,
+        engine=resolved["engine"],
+        dbt_target=resolved["dbt_target"],
+        spark_master=resolved["spark_master"],
     )
 
 

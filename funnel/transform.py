@@ -39,8 +39,14 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env.setdefault("DBT_PROFILES_DIR", str(PROJECT_ROOT))
     env["FUNNEL_DB_PATH"] = str(settings.db_path)
     env["FUNNEL_MEMORY_LIMIT"] = settings.memory_limit
+    env["FUNNEL_DBT_TARGET"] = settings.target  # checked against the engine by funnel.settings
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return env
+
+
+def target_dir(settings: Settings, dbt_target: str = "duckdb") -> Path:
+    """Where dbt writes the manifest and run results of builds on `dbt_target` in this warehouse."""
+    return settings.warehouse_dir / ("dbt-target" if dbt_target == "duckdb" else f"dbt-target-{dbt_target}")
 
 
 def dbt_executable() -> str:
@@ -78,9 +84,11 @@ def run_dbt(
     dbt gets every business setting as `--vars` (checked by funnel.settings), unless `args` carry
     their own `--vars`.
     """
-    # Each warehouse keeps its own dbt target and logs, so that runs on different warehouses never
-    # share manifests or run results.
-    target = settings.warehouse_dir / "dbt-target"
+    # Each warehouse keeps its own dbt target folder and logs, so that runs on different warehouses never
+    # share manifests or run results; each dbt target (engine) has its own folder, so that switching engines
+    # keeps dbt's partial parsing (a full parse takes 10-45 s here).
+    env = dbt_env(settings) | (extra_env or {})
+    target = target_dir(settings, env.get("FUNNEL_DBT_TARGET", "duckdb"))
     command = [dbt_executable(), *args, "--project-dir", str(PROJECT_ROOT)]
     if args and args[0] not in ("--version", "deps", "clean"):
         command += ["--target-path", str(target), "--log-path", str(settings.warehouse_dir / "logs")]
@@ -89,7 +97,7 @@ def run_dbt(
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
-        env=dbt_env(settings) | (extra_env or {}),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

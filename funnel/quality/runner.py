@@ -18,7 +18,10 @@ import subprocess
 import sys
 import threading
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -118,7 +121,7 @@ def prepare_raw_audit(con: duckdb.DuckDBPyConnection, batches: list[str], settin
         )
 
 
-def _runtime_context(db_path: Path):
+def runtime_context(db_path: Path):
     """A file data context beside the warehouse, holding the committed suites."""
     root = db_path.parent / "gx"
     target = root / "expectations"
@@ -135,7 +138,7 @@ def _observed(result) -> str:
     return ""
 
 
-def _sample_rows(source, unexpected_rows_query: str, asset_query: str) -> str:
+def _sample_rows(source, unexpected_rows_query: str, *, asset_query: str) -> str:
     """A few offending rows of a failed SQL expectation: they say more than a count (SUMMARY has none)."""
     from sqlalchemy import text
 
@@ -164,33 +167,76 @@ def _hint(config, settings: dict) -> str | None:
     return f"{meta['hint']}{now}"
 
 
+def saved_suite(context, suite_name: str, report: ValidationReport):
+    """The committed suite, or None after recording a blocking outcome: an unaudited table must not be published."""
+    try:
+        return context.suites.get(suite_name)  # written by `funnel expectations --write`
+    except gx().exceptions.DataContextError:
+        report.outcomes.append(
+            errored_outcome(
+                suite_name,
+                "a suite exists for this table",
+                "no suite saved: run `funnel expectations --write` after `funnel dbt parse`",
+            )
+        )
+        return None
+
+
+def errored_outcome(suite_name: str, expectation: str, observed: str) -> ExpectationOutcome:
+    """A critical outcome that could not be evaluated: it blocks publishing (fail closed)."""
+    return ExpectationOutcome(suite_name, expectation, None, "critical", False, True, observed)
+
+
+def outcomes_of(suite_name: str, result, settings: dict, sample: Callable[[str], str]) -> list[ExpectationOutcome]:
+    """One outcome per expectation of a validation result; `sample` shows a few rows a failed query returned."""
+    outcomes = []
+    for r in result.results:
+        config = r.expectation_config
+        observed = _observed(r)
+        if not r.success and "unexpected_rows_query" in config.kwargs:
+            observed += sample(config.kwargs["unexpected_rows_query"])
+        outcomes.append(
+            ExpectationOutcome(
+                suite=suite_name,
+                expectation=config.description or config.type,
+                column=config.kwargs.get("column"),
+                severity=str(getattr(config, "severity", "critical") or "critical").split(".")[-1].lower(),
+                success=bool(r.success),
+                errored=_errored(r),
+                observed=observed,
+                hint=None if r.success else _hint(config, settings),
+            )
+        )
+    return outcomes
+
+
+def build_docs_on_failure(context, db_path: Path, report: ValidationReport) -> None:
+    """Data Docs are slow to render (GX #8671): built when there is something in them to look at."""
+    if report.failures:
+        context.build_data_docs()
+        report.docs_path = str(db_path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
+
+
+@contextmanager
+def quiet_gx() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        yield
+
+
 def run_suites(
     db_path: Path, scope: str, suites: dict[str, str], settings: dict, build_docs: bool = True
 ) -> ValidationReport:
     """Validate each suite (name -> query of its asset) against the database; never raises on data."""
     report = ValidationReport(scope)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        context = _runtime_context(db_path)
+    with quiet_gx():
+        context = runtime_context(db_path)
         os.environ[DB_ENV] = str(db_path)
         source = context.data_sources.add_or_update_sql(name=DATASOURCE, connection_string=f"duckdb:///${{{DB_ENV}}}")
         for suite_name, query in suites.items():
-            try:
-                suite = context.suites.get(suite_name)  # written by `funnel expectations --write`
-            except gx().exceptions.DataContextError:
-                # fail closed: an unaudited table must not be published
-                report.outcomes.append(
-                    ExpectationOutcome(
-                        suite=suite_name,
-                        expectation="a suite exists for this table",
-                        column=None,
-                        severity="critical",
-                        success=False,
-                        errored=True,
-                        observed="no suite saved: run `funnel expectations --write` after `funnel dbt parse`",
-                    )
-                )
+            suite = saved_suite(context, suite_name, report)
+            if suite is None:
                 continue
             asset_name = suite_name.replace(".", "__")
             try:
@@ -203,29 +249,12 @@ def run_suites(
             definition = gx().ValidationDefinition(name=asset_name, data=batch_definition, suite=suite)
             definition = context.validation_definitions.add_or_update(validation=definition)
             result = definition.run(result_format="SUMMARY")
-            for r in result.results:
-                config = r.expectation_config
-                observed = _observed(r)
-                if not r.success and "unexpected_rows_query" in config.kwargs:
-                    observed += _sample_rows(source, config.kwargs["unexpected_rows_query"], query)
-                report.outcomes.append(
-                    ExpectationOutcome(
-                        suite=suite_name,
-                        expectation=config.description or config.type,
-                        column=config.kwargs.get("column"),
-                        severity=str(getattr(config, "severity", "critical") or "critical").split(".")[-1].lower(),
-                        success=bool(r.success),
-                        errored=_errored(r),
-                        observed=observed,
-                        hint=None if r.success else _hint(config, settings),
-                    )
-                )
+            sample = partial(_sample_rows, source, asset_query=query)
+            report.outcomes.extend(outcomes_of(suite_name, result, settings, sample))
         # Release the file: DuckDB refuses a second in-process connection with other settings.
         source.get_engine().dispose()
-        # Data Docs are slow to render (GX #8671): built when there is something in them to look at
-        if build_docs and report.failures:
-            context.build_data_docs()
-            report.docs_path = str(db_path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
+        if build_docs:
+            build_docs_on_failure(context, db_path, report)
     return report
 
 
@@ -266,9 +295,19 @@ class AuditWorker:
         for line in self._process.stderr:
             self._errors = (self._errors + [line.rstrip()])[-15:]
 
-    def audit(self, scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None):
+    def audit(
+        self,
+        scope: str,
+        db_path: Path,
+        batches: list[str] | None = None,
+        settings: dict | None = None,
+        spark: dict | None = None,
+    ):
+        """Run one audit; `spark` ({"conf": ..., "env": ...}) audits the marts of a Spark build instead."""
         assert self._process.stdin is not None and self._process.stdout is not None
-        request = {"scope": scope, "db": str(db_path), "batches": batches or [], "settings": settings or {}}
+        request = {
+            "scope": scope, "db": str(db_path), "batches": batches or [], "settings": settings or {}, "spark": spark,
+        }  # fmt: skip
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
@@ -310,10 +349,12 @@ class AuditWorker:
         self.close()
 
 
-def run_isolated(scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None):
+def run_isolated(
+    scope: str, db_path: Path, batches: list[str] | None = None, settings: dict | None = None, spark: dict | None = None
+):
     """One audit in a worker of its own (see AuditWorker)."""
     with AuditWorker() as worker:
-        return worker.audit(scope, db_path, batches, settings)
+        return worker.audit(scope, db_path, batches, settings, spark)
 
 
 AUDITS_DDL = """
@@ -399,9 +440,14 @@ def validate_raw(db_path: Path, batches: list[str], settings: dict) -> Validatio
     return run_suites(db_path, "raw", suites, settings)
 
 
-def validate_marts(settings: Settings, worker: AuditWorker | None = None) -> ValidationReport:
-    """Reconcile the marts of the build database (in the worker, or a child process of their own)."""
-    return worker.audit("marts", settings.db_path) if worker else run_isolated("marts", settings.db_path)
+def validate_marts(
+    settings: Settings, worker: AuditWorker | None = None, spark: dict | None = None
+) -> ValidationReport:
+    """Reconcile the marts of the build (in the worker, or a child process of their own): those of the build
+    database, or with `spark` ({"conf": session settings, "env": variables}) those of the Spark build."""
+    if worker:
+        return worker.audit("marts", settings.db_path, spark=spark)
+    return run_isolated("marts", settings.db_path, spark=spark)
 
 
 def _validate_marts_here(db_path: Path) -> ValidationReport:
@@ -434,6 +480,10 @@ def _audit_in_a_fork(request: dict) -> dict:
             db_path = Path(request["db"])
             if request["scope"] == "raw":
                 report = validate_raw(db_path, request["batches"], request["settings"])
+            elif request.get("spark"):
+                from funnel.quality.spark import validate_spark_marts
+
+                report = validate_spark_marts(db_path, request["spark"]["conf"], request["spark"].get("env", {}))
             else:
                 report = _validate_marts_here(db_path)
             answer = _payload(report)

@@ -95,3 +95,26 @@ def test_a_batch_id_that_is_not_a_date_is_refused_before_anything_is_written(loa
     with pytest.raises(ValueError, match='batch id "2026-01-01\' or 1=1": expected YYYY-MM-DD'):
         lake.export_raw(con, lake_root, ["2026-01-01' or 1=1"])
     assert not lake_root.exists()
+
+
+def test_export_changed_writes_only_new_or_redelivered_batches(loaded) -> None:
+    con, extracts, lake_root = loaded
+    first = lake.export_changed(con, lake_root)
+    assert first.batches == lake.loaded_batches(con) and first.unchanged == 0
+    again = lake.export_changed(con, lake_root)
+    assert again.batches == [] and again.rows == {} and again.unchanged == len(first.batches)
+
+    batch = ingest.discover_batches(extracts)[0]
+    (batch / "pos" / "store_traffic.csv").unlink()  # re-delivered without one entity
+    (batch / "_manifest.json").unlink()
+    assert ingest.load_batch(con, batch, timezone="Europe/Budapest").status == "replaced"
+    redelivered = lake.export_changed(con, lake_root)
+
+    traffic = contract.entity("pos", "store_traffic")
+    assert redelivered.batches == [batch.name] and redelivered.unchanged == len(first.batches) - 1
+    assert redelivered.removed == [f"{traffic.raw_table}/{batch.name}"]
+    assert lake.exported_batches(lake_root) == dict(
+        con.execute(f"select batch_id, fingerprint from {contract.RAW_SCHEMA}._batches").fetchall()
+    )
+    for entity in contract.entities().values():
+        assert _exported_counts(lake_root, entity) == _loaded_counts(con, entity), entity.raw_table

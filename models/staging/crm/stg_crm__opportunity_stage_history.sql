@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=by_key_materialization(),
     incremental_strategy='delete+insert',
     unique_key='opportunity_id',
     on_schema_change='sync_all_columns',
