@@ -17,8 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)  ## generate demo extracts if none are given, load, build, summarise
 	$(BIN)/funnel run $(ARGS)
 
-test: lint browser  ## the whole test suite: lint, Python tests, dbt build and tests on demo data
-	$(BIN)/pytest $(ARGS)
+test: lint browser  ## the test suite: lint, Python tests, dbt build and tests on demo data, Spark's cluster
+	$(BIN)/pytest -m "not spark_run" $(ARGS)
 
 browser:  ## Debian's Chromium for the dashboard's browser tests (Playwright never downloads one)
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -39,7 +39,7 @@ spark-up: $(STAMP)  ## start the local Spark standalone cluster (a master, two w
 spark-down: $(STAMP)  ## stop the local Spark cluster
 	$(BIN)/python -m funnel.spark_cluster stop
 
-test-spark: $(STAMP)  ## the Spark tests: cluster, lake, the demo built on Spark and compared with DuckDB
+test-spark: $(STAMP)  ## every Spark test, with the main job run on Spark and compared with DuckDB (~25 min)
 	$(BIN)/pytest tests/spark $(ARGS)
 
 # sqlfluff's dbt templater compiles the project, so it needs a profile: it gets a throw-away DuckDB

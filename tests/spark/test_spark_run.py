@@ -16,7 +16,7 @@ from funnel import engine_compare, generate, publish, spark_cluster
 from funnel import settings as config
 from funnel.transform import run_dbt
 
-pytestmark = [pytest.mark.spark, pytest.mark.prefect]
+pytestmark = [pytest.mark.spark, pytest.mark.spark_run, pytest.mark.prefect]
 
 # Three weeks of a very small business: every mart gets rows, and the Spark run stays within minutes.
 DEMO = {"days": 21, "scale": 0.005, "seed": 42, "end_date": date(2026, 10, 31)}
