@@ -128,6 +128,27 @@ def bare_load(extracts: Path, db_path: Path) -> float:
         return time.perf_counter() - started
 
 
+def _models_in_dependency_order(manifest: dict) -> list[str]:
+    """Every model of the project, each after the models it reads. (Not run_results.json's order: the
+    last dbt invocation of a run, the clv stage's roll-ups, holds only its own models.)"""
+    models = {uid: node for uid, node in manifest["nodes"].items() if uid.startswith("model.")}
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(uid: str) -> None:
+        if uid in placed:
+            return
+        placed.add(uid)
+        for parent in models[uid]["depends_on"]["nodes"]:
+            if parent in models:
+                place(parent)
+        order.append(uid)
+
+    for uid in sorted(models):
+        place(uid)
+    return order
+
+
 def replay_models(warehouse: Path, work: Path) -> float:
     """The compiled SQL of the dbt models, run in one DuckDB connection on the loaded raw data and seeds.
 
@@ -135,9 +156,8 @@ def replay_models(warehouse: Path, work: Path) -> float:
     build database with every model dropped: the work without dbt's per-node overhead and tests.
     """
     target = warehouse / "dbt-target"
-    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    order = [r["unique_id"] for r in results["results"] if r["unique_id"].startswith("model.")]
+    order = _models_in_dependency_order(manifest)
     copy = work / "replay" / "funnel.duckdb"  # the same file name: dbt's SQL names its catalog
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(warehouse / "funnel.duckdb", copy)
