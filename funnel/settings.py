@@ -42,7 +42,7 @@ class Spec:
     """What one setting is and what its values may be."""
 
     name: str
-    kind: str  # date, integer, number, zone, currency, digits, size, path, text
+    kind: str  # date, integer, number, zone, currency, digits, field, size, path, text
     description: str
     env: str | None = None
     minimum: float | None = None
@@ -63,6 +63,7 @@ class Spec:
             "zone": "an IANA time zone name such as Europe/Budapest",
             "currency": "an ISO-4217 currency code such as HUF or EUR",
             "digits": "digits only, such as 36",
+            "field": "a field's API name (letters, digits, underscores) such as Outcome__c",
             "size": "a memory size such as 4GB or 512MB",
             "path": "a folder",
             "text": "text",
@@ -109,6 +110,8 @@ BUSINESS = (
          minimum=1, maximum=36500),
     Spec("attribution_half_life_days", "number", "time-decay attribution: a touch this many days before the "
          "conversion earns half the weight of one at it", minimum=0.01, maximum=3650),
+    Spec("salesforce_event_outcome_field", "field", "Salesforce Event field holding a meeting's outcome (mapped "
+         "through value_mapping); empty: a past Event counts as held", optional=True),
 )  # fmt: skip
 
 # Operational settings: not dbt vars; their defaults are here.
@@ -180,6 +183,10 @@ def check(spec: Spec, value: Any, origin: str) -> Any:
         return text.upper()
     if spec.kind == "digits":
         if not re.fullmatch(r"\d{1,4}", text):
+            raise fail()
+        return text
+    if spec.kind == "field":
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,79}", text):
             raise fail()
         return text
     if spec.kind == "size":
