@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +28,13 @@ TYPE_WORDS = {
 }
 
 
+# Format tokens besides strptime patterns: how they read in messages.
+FORMAT_WORDS = {
+    "epoch_ms": "milliseconds since 1970-01-01 UTC",
+    "iso": "ISO-8601 (YYYY-MM-DD HH:MM:SS, optional UTC offset)",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -34,12 +42,19 @@ class Column:
     required: bool  # a value may not be empty
     description: str
     optional: bool = False  # the column may be absent from a file (then every value is empty)
-    formats: tuple[str, ...] = ()  # strptime formats for a date or timestamp written another way than ISO
+    formats: tuple[str, ...] = ()  # strptime formats (or `epoch_ms`, `iso`) for a date or timestamp
+    aliases: tuple[str, ...] = ()  # other header names that fill this column (lower case)
+    collect: tuple[str, ...] = ()  # header patterns (`hs_date_entered_*`) gathered into one JSON object
+
+    def collects(self, header_name: str) -> bool:
+        """True when a header name (lower case) is one of the columns this JSON column gathers."""
+        return any(fnmatch.fnmatchcase(header_name, pattern) for pattern in self.collect)
 
     @property
     def expected(self) -> str:
         if self.formats:
-            return f"a {self.data_type} written as {' or '.join(self.formats)}"
+            shown = [FORMAT_WORDS.get(f, f) for f in self.formats]
+            return f"a {self.data_type} written as {' or '.join(shown)}"
         if self.data_type.startswith("decimal"):
             return "a decimal number with a dot as decimal separator"
         return TYPE_WORDS[self.data_type]
@@ -54,6 +69,7 @@ class Entity:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     delivery: str  # changed_records | append_only
+    export_hint: str = ""  # added to a refusal of a file of this source system: how to export it right
 
     @property
     def key(self) -> str:
@@ -65,6 +81,11 @@ class Entity:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def header_names(self) -> set[str]:
+        """Every header name (lower case) that fills a contract column."""
+        return {name for c in self.columns for name in (c.name, *c.aliases)}
 
     @property
     def qualified_table(self) -> str:
@@ -80,6 +101,8 @@ def _column(col: dict) -> Column:
         description=" ".join(str(col.get("description", "")).split()),
         optional=bool(meta.get("optional", False)),
         formats=tuple(meta.get("formats", ())),
+        aliases=tuple(str(alias).strip().lower() for alias in meta.get("aliases", ())),
+        collect=tuple(str(pattern).lower() for pattern in meta.get("collect", ())),
     )
 
 
@@ -87,6 +110,7 @@ def _parse(path: Path) -> list[Entity]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     entities = []
     for source in doc["sources"]:
+        hint = " ".join(str(source.get("config", {}).get("meta", {}).get("export_hint", "")).split())
         for table in source["tables"]:
             meta = table.get("config", {}).get("meta", {})
             columns = tuple(_column(col) for col in table["columns"])
@@ -99,6 +123,7 @@ def _parse(path: Path) -> list[Entity]:
                     columns=columns,
                     primary_key=tuple(meta["primary_key"]),
                     delivery=meta["delivery"],
+                    export_hint=hint,
                 )
             )
     return entities
@@ -116,12 +141,18 @@ def entities(root: Path = PROJECT_ROOT) -> dict[str, Entity]:
     return found
 
 
+def find_entity(system: str, name: str) -> Entity | None:
+    """The entity of a file `<system>/<name>.*`; file names match without regard to case (`Lead.csv`, `lead.csv`)."""
+    wanted = f"{system}/{name}".lower()
+    return next((found for key, found in entities().items() if key.lower() == wanted), None)
+
+
 def entity(system: str, name: str) -> Entity:
-    try:
-        return entities()[f"{system}/{name}"]
-    except KeyError:
+    found = find_entity(system, name)
+    if found is None:
         known = ", ".join(sorted(entities()))
-        raise KeyError(f"{system}/{name} is not in the extract contract; known entities: {known}") from None
+        raise KeyError(f"{system}/{name} is not in the extract contract; known entities: {known}")
+    return found
 
 
 CONTRACT_DOC = PROJECT_ROOT / "docs" / "extract-contract.md"

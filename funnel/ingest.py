@@ -138,13 +138,13 @@ def plan_batch(batch_dir: Path) -> list[BatchFile]:
             if path.name.startswith("."):
                 continue
             relative = f"{batch_id}/{system_dir.name}/{path.name}"
-            known = sorted(e.name for e in entities.values() if e.system == system_dir.name)
-            if path.suffix not in contract.FORMATS or path.stem not in known:
+            entity = contract.find_entity(system_dir.name, path.stem)
+            if path.suffix not in contract.FORMATS or entity is None:
+                known = sorted(e.name for e in entities.values() if e.system == system_dir.name)
                 raise ContractError(
                     f"{relative}: not in the extract contract; expected <entity>.csv or "
                     f"<entity>.parquet with entity one of {', '.join(known)}"
                 )
-            entity = entities[f"{system_dir.name}/{path.stem}"]
             if entity.key in planned:
                 raise ContractError(
                     f"{relative}: {entity.key} is delivered twice in this batch "

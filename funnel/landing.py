@@ -69,24 +69,54 @@ class _Source:
     where: str = "true"
 
 
-def _header_positions(names: list[str], entity: contract.Entity, relative: str) -> tuple[dict[str, int], list[str]]:
-    """Position of each contract column among the file's columns, and notes on extra columns."""
+@dataclass
+class _Header:
+    """Where each contract column is among a file's columns."""
+
+    positions: dict[str, int]  # contract column -> position of the header column that fills it
+    collected: dict[str, list[tuple[str, int]]]  # JSON column -> (header name, position) it gathers
+    notes: list[str]
+
+
+def _header_positions(names: list[str], entity: contract.Entity, relative: str) -> _Header:
+    """Position of each contract column among the file's columns (by name or alias), and notes on the others."""
     cleaned = [name.strip().lower() for name in names]
-    missing = [c.name for c in entity.columns if c.name not in cleaned and not c.optional]
+    positions: dict[str, int] = {}
+    collected: dict[str, list[tuple[str, int]]] = {}
+    for column in entity.columns:
+        # the column's own name wins over its aliases, an earlier alias over a later one
+        found = [cleaned.index(name) for name in (column.name, *column.aliases) if name in cleaned]
+        if found:
+            positions[column.name] = found[0]
+        if column.collect:
+            collected[column.name] = [(name, i) for i, name in enumerate(cleaned) if column.collects(name)]
+    missing = [c.name for c in entity.columns if c.name not in positions and not c.optional and not c.collect]
     if missing:
+        hint = f"; {entity.export_hint}" if entity.export_hint else ""
+        found = ", ".join(f'"{name}"' for name in names[:8] if name.strip()) + (", ..." if len(names) > 8 else "")
         raise ContractError(
-            f"{relative}: missing column(s) {', '.join(missing)} in the header; expected the columns "
-            f"{', '.join(entity.column_names)} (see docs/extract-contract.md)"
+            f"{relative}: missing column(s) {', '.join(missing)} in the header (found {found}); expected the "
+            f"columns {', '.join(c.name for c in entity.columns if not c.collect)} (see docs/extract-contract.md)"
+            f"{hint}"
         )
     duplicated = sorted({n for n in cleaned if n and cleaned.count(n) > 1})
     if duplicated:
         raise ContractError(f"{relative}: column(s) {', '.join(duplicated)} appear twice in the header")
-    extra = [name for name, clean in zip(names, cleaned, strict=True) if clean not in entity.column_names]
+    used = set(positions.values()) | {i for pairs in collected.values() for _, i in pairs}
+    extra = [name for i, name in enumerate(names) if i not in used]
     notes = [f"ignored column(s) not in the contract: {', '.join(extra)}"] if extra else []
-    absent = [c.name for c in entity.columns if c.name not in cleaned]
+    absent = [c.name for c in entity.columns if c.name not in positions and not c.collect]
     if absent:
         notes.append(f"absent optional column(s), loaded as empty: {', '.join(absent)}")
-    return {c: cleaned.index(c) for c in entity.column_names if c in cleaned}, notes
+    return _Header(positions, collected, notes)
+
+
+def _collected(pairs: list[tuple[str, int]], column_sql) -> str:
+    """SQL of a JSON object (as text) of the gathered header columns, keyed by their names in lower case."""
+    if not pairs:
+        return "null::varchar"
+    members = ", ".join(f"{_literal(name)}, {column_sql(i)}" for name, i in pairs)
+    return f"cast(json_object({members}) as varchar)"
 
 
 def _native_type(column: contract.Column) -> str:
@@ -97,15 +127,29 @@ def _native_type(column: contract.Column) -> str:
 
 
 def _converted(column: contract.Column, source: str, timezone: str) -> str:
-    """SQL turning a read value into the contract type (timestamps as naive UTC)."""
+    """SQL turning a read value into the contract type (timestamps as naive UTC).
+
+    With formats, the first that reads the value wins: `epoch_ms` (milliseconds since 1970 UTC, as
+    HubSpot writes them), `iso` (DuckDB's ISO-8601 cast; naive values in the session's time zone),
+    or a strptime pattern (naive: wall-clock time in the warehouse zone).
+    """
     if not column.formats:
         return f"timezone('UTC', {source})" if column.data_type == "timestamp" else source
-    formats = "[" + ", ".join(_literal(f) for f in column.formats) + "]"
-    parsed = f"try_strptime(trim({source}), {formats})"
-    if column.data_type == "date":
-        return f"cast({parsed} as date)"
-    # formats without an offset give wall-clock time in the warehouse zone
-    return f"timezone('UTC', timezone({_literal(timezone)}, cast({parsed} as timestamp)))"
+    text = f"trim({source})"
+    readers = []
+    patterns = [f for f in column.formats if f not in contract.FORMAT_WORDS]
+    for fmt in column.formats:
+        if fmt == "epoch_ms":
+            is_epoch = f"regexp_full_match({text}, '-?[0-9]{{1,16}}')"
+            readers.append(f"case when {is_epoch} then epoch_ms(cast({text} as bigint)) end")
+        elif fmt == "iso":
+            readers.append(f"timezone('UTC', try_cast({text} as timestamptz))")
+        elif fmt == patterns[0]:
+            parsed = "try_strptime(" + text + ", [" + ", ".join(_literal(f) for f in patterns) + "])"
+            # formats without an offset give wall-clock time in the warehouse zone
+            readers.append(f"timezone('UTC', timezone({_literal(timezone)}, cast({parsed} as timestamp)))")
+    value = readers[0] if len(readers) == 1 else f"coalesce({', '.join(readers)})"
+    return f"cast({value} as date)" if column.data_type == "date" else value
 
 
 def _insert_columns(entity: contract.Entity) -> str:
@@ -234,25 +278,28 @@ class _Csv:
         self.entity: contract.Entity = bf.entity
         try:
             self.state = csv_reader.open_file(
-                bf.path, bf.relative, set(self.entity.column_names), workdir, options.encoding, options.delimiter
+                bf.path, bf.relative, self.entity.header_names, workdir, options.encoding, options.delimiter
             )
         except csv_reader.FileRefused as exc:
             raise ContractError(str(exc)) from None
-        positions, self.notes = _header_positions(self.state.header, self.entity, bf.relative)
-        self.positions = positions
-        self.by_position = {index: self.entity.column(name) for name, index in positions.items()}
+        header = _header_positions(self.state.header, self.entity, bf.relative)
+        self.positions, self.collected, self.notes = header.positions, header.collected, header.notes
+        self.by_position = {index: self.entity.column(name) for name, index in self.positions.items()}
         self.types = [
             _native_type(self.by_position[i]) if i in self.by_position else "varchar"
             for i in range(len(self.state.header))
         ]
 
     def _values(self, prefix: str) -> dict[str, str]:
-        return {
-            c.name: _converted(c, f"{prefix}c{self.positions[c.name]}", self.timezone)
-            if c.name in self.positions
-            else f"null::{c.data_type}"
-            for c in self.entity.columns
-        }
+        values = {}
+        for c in self.entity.columns:
+            if c.name in self.positions:
+                values[c.name] = _converted(c, f"{prefix}c{self.positions[c.name]}", self.timezone)
+            elif c.collect:
+                values[c.name] = _collected(self.collected[c.name], lambda i: f"{prefix}c{i}")
+            else:
+                values[c.name] = f"null::{c.data_type}"
+        return values
 
     def _read(self, sql: Callable[[str], str]) -> tuple[int, list[tuple]]:
         """Run `sql(read_csv(...))`: its row count, and DuckDB's rejects.
@@ -405,7 +452,7 @@ def check_header(bf, options: FileOptions | None = None) -> None:
     if bf.path.suffix == ".csv":
         try:
             header = csv_reader.read_header(
-                bf.path, bf.relative, set(bf.entity.column_names), options.encoding, options.delimiter
+                bf.path, bf.relative, bf.entity.header_names, options.encoding, options.delimiter
             )
         except csv_reader.FileRefused as exc:
             raise ContractError(str(exc)) from None
@@ -430,8 +477,10 @@ def _load_parquet(con, bf, batch_id: str, loaded_at: datetime) -> FileLoad:
     except duckdb.Error as exc:
         raise ContractError(f"{bf.relative}: not a readable Parquet file ({exc})") from None
     names = [row[0] for row in described]
-    positions, notes = _header_positions(names, entity, bf.relative)
-    selects = ", ".join(f'"{names[i]}" as c{i}' for i in sorted(positions.values()))
+    header = _header_positions(names, entity, bf.relative)
+    positions, notes = header.positions, header.notes
+    used = set(positions.values()) | {i for pairs in header.collected.values() for _, i in pairs}
+    selects = ", ".join('"' + names[i].replace('"', '""') + f'" as c{i}' for i in sorted(used))
     con.execute(
         f"create or replace temp table {LANDING} as select {selects}, file_row_number + 1 as ordinality "
         f"from read_parquet({path}, file_row_number = true)"
@@ -439,7 +488,12 @@ def _load_parquet(con, bf, batch_id: str, loaded_at: datetime) -> FileLoad:
     values, texts = {}, {}
     for column in entity.columns:
         if column.name not in positions:
-            values[column.name], texts[column.name] = f"null::{column.data_type}", "null"
+            values[column.name] = (
+                _collected(header.collected[column.name], lambda i: f"cast({LANDING}.c{i} as varchar)")
+                if column.collect
+                else f"null::{column.data_type}"
+            )
+            texts[column.name] = "null"
             continue
         text = f"cast({LANDING}.c{positions[column.name]} as varchar)"
         texts[column.name] = text

@@ -42,7 +42,7 @@ class Spec:
     """What one setting is and what its values may be."""
 
     name: str
-    kind: str  # date, integer, number, choice, zone, currency, digits, size, path, text, engine, target, master
+    kind: str  # date, integer, number, choice, zone, currency, digits, field, size, path, text, engine, target, master
     description: str
     env: str | None = None
     minimum: float | None = None
@@ -65,6 +65,7 @@ class Spec:
             "zone": "an IANA time zone name such as Europe/Budapest",
             "currency": "an ISO-4217 currency code such as HUF or EUR",
             "digits": "digits only, such as 36",
+            "field": "a field's API name (letters, digits, underscores) such as Outcome__c",
             "size": "a memory size such as 4GB or 512MB",
             "path": "a folder",
             "text": "text",
@@ -123,6 +124,8 @@ BUSINESS = (
          "per-customer numbers are published", minimum=1, maximum=1_000_000_000),
     Spec("clv_drift_tolerance", "number", "the mart audit warns when a CLV model parameter moved by more than "
          "this factor since the previous fit", minimum=1.01, maximum=1000),
+    Spec("salesforce_event_outcome_field", "field", "Salesforce Event field holding a meeting's outcome (mapped "
+         "through value_mapping); empty: a past Event counts as held", optional=True),
 )  # fmt: skip
 
 # The engines a build can run on; each has its own dbt target in profiles.yml.
@@ -214,6 +217,10 @@ def check(spec: Spec, value: Any, origin: str) -> Any:
         return text.upper()
     if spec.kind == "digits":
         if not re.fullmatch(r"\d{1,4}", text):
+            raise fail()
+        return text
+    if spec.kind == "field":
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,79}", text):
             raise fail()
         return text
     if spec.kind == "size":

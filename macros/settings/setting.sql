@@ -7,7 +7,9 @@
     - number, integer: a number (a boolean or a string stops the compilation);
     - date: a SQL date literal `cast('YYYY-MM-DD' as date)`, or none when the setting is empty;
     - zone: an IANA time zone name such as Europe/Budapest;
-    - code: letters and digits only (a currency, a country code).
+    - code: letters and digits only (a currency, a country code);
+    - field: the API name of a field in a source system (letters, digits, underscores), or none
+      when the setting is empty.
 -#}
 {% macro setting(name, kind) -%}
     {%- set value = var(name) -%}
@@ -27,6 +29,11 @@
         {%- set bad = not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*', text) -%}
     {%- elif kind == 'code' -%}
         {%- set bad = not modules.re.fullmatch('[A-Za-z0-9]+', text) -%}
+    {%- elif kind == 'field' -%}
+        {%- if value is none or text == '' -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- set bad = not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_]*', text) -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error("setting " ~ name ~ ": unknown kind '" ~ kind ~ "'") }}
     {%- endif -%}
@@ -34,7 +41,8 @@
         {{ exceptions.raise_compiler_error(
             "setting " ~ name ~ " must be " ~ {
                 'number': 'a number', 'integer': 'a whole number', 'date': 'a date YYYY-MM-DD',
-                'zone': 'an IANA time zone name', 'code': 'letters and digits only'
+                'zone': 'an IANA time zone name', 'code': 'letters and digits only',
+                'field': 'a field name of letters, digits and underscores'
             }[kind] ~ ", got: " ~ text
         ) }}
     {%- endif -%}
@@ -43,7 +51,7 @@
         {{ return("cast('" ~ parsed.strftime('%Y-%m-%d') ~ "' as date)") }}
     {%- elif kind == 'integer' -%}
         {{ return(value | int) }}
-    {%- elif kind == 'code' -%}
+    {%- elif kind in ('code', 'field') -%}
         {{ return(text) }}
     {%- endif -%}
     {{ return(value if kind == 'number' else text) }}

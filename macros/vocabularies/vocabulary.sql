@@ -79,29 +79,54 @@
 
 {#-
     Where each vocabulary is mapped: (staging model, vocabulary, column holding the value as the
-    source wrote it). diagnostics.unmapped_values counts the values there that no seed row maps.
-    `channel` is the channel vocabulary of the seed channel_mapping.
+    source wrote it, source system of its seed rows: `*` for the generic contract).
+    diagnostics.unmapped_values counts the values there that no seed row maps. `channel` is the
+    channel vocabulary of the seed channel_mapping.
 -#}
 {% macro vocabulary_columns() -%}
     {{ return([
-        ('stg_pos__stores', 'store_format', 'source_store_format'),
-        ('stg_pos__receipts', 'payment_method', 'source_payment_method'),
-        ('stg_pos__products', 'product_category', 'source_category'),
-        ('stg_crm__users', 'team', 'source_team'),
-        ('stg_crm__leads', 'channel', 'source_channel'),
-        ('stg_crm__leads', 'initiative', 'source_initiative'),
-        ('stg_crm__leads', 'product_awareness', 'source_product_awareness'),
-        ('stg_crm__leads', 'lead_status', 'source_lead_status'),
-        ('stg_crm__leads', 'lost_reason', 'source_lost_reason'),
-        ('stg_crm__campaigns', 'channel', 'source_channel'),
-        ('stg_crm__campaigns', 'initiative', 'source_initiative'),
-        ('stg_crm__activities', 'activity_type', 'source_activity_type'),
-        ('stg_crm__activities', 'activity_direction', 'source_direction'),
-        ('stg_crm__activities', 'activity_outcome', 'source_outcome'),
-        ('stg_crm__opportunities', 'opportunity_stage', 'source_stage'),
-        ('stg_crm__opportunities', 'lost_reason', 'source_lost_reason'),
-        ('stg_crm__opportunity_stage_history', 'opportunity_stage', 'source_stage'),
-        ('stg_marketing__spend', 'channel', 'source_channel'),
-        ('stg_crm__campaign_members', 'touch_type', 'source_touch_type'),
-    ]) }}
+        ('stg_pos__stores', 'store_format', 'source_store_format', '*'),
+        ('stg_pos__receipts', 'payment_method', 'source_payment_method', '*'),
+        ('stg_pos__products', 'product_category', 'source_category', '*'),
+        ('stg_crm__users', 'team', 'source_team', '*'),
+        ('stg_crm__leads', 'channel', 'source_channel', '*'),
+        ('stg_crm__leads', 'initiative', 'source_initiative', '*'),
+        ('stg_crm__leads', 'product_awareness', 'source_product_awareness', '*'),
+        ('stg_crm__leads', 'lead_status', 'source_lead_status', '*'),
+        ('stg_crm__leads', 'lost_reason', 'source_lost_reason', '*'),
+        ('stg_crm__campaigns', 'channel', 'source_channel', '*'),
+        ('stg_crm__campaigns', 'initiative', 'source_initiative', '*'),
+        ('stg_crm__activities', 'activity_type', 'source_activity_type', '*'),
+        ('stg_crm__activities', 'activity_direction', 'source_direction', '*'),
+        ('stg_crm__activities', 'activity_outcome', 'source_outcome', '*'),
+        ('stg_crm__opportunities', 'opportunity_stage', 'source_stage', '*'),
+        ('stg_crm__opportunities', 'lost_reason', 'source_lost_reason', '*'),
+        ('stg_crm__opportunity_stage_history', 'opportunity_stage', 'source_stage', '*'),
+        ('stg_marketing__spend', 'channel', 'source_channel', '*'),
+        ('stg_crm__campaign_members', 'touch_type', 'source_touch_type', '*'),
+    ] + crm_adapter_vocabulary_columns()) }}
+{%- endmacro %}
+
+{#- The same for each CRM adapter's staging models (models/staging/salesforce, hubspot, bitrix24). -#}
+{% macro crm_adapter_vocabulary_columns() -%}
+    {%- set columns = [] -%}
+    {%- for system in ['salesforce', 'hubspot', 'bitrix24'] -%}
+        {%- for model_name, vocabulary, column in [
+            ('users', 'team', 'source_team'),
+            ('leads', 'channel', 'source_channel'),
+            ('leads', 'initiative', 'source_initiative'),
+            ('leads', 'product_awareness', 'source_product_awareness'),
+            ('leads', 'lead_status', 'source_lead_status'),
+            ('activities', 'activity_type', 'source_activity_type'),
+            ('activities', 'activity_direction', 'source_direction'),
+            ('activities', 'activity_outcome', 'source_outcome'),
+            ('opportunities', 'opportunity_stage', 'source_stage'),
+            ('opportunities', 'lost_reason', 'source_lost_reason'),
+            ('opportunity_stage_history', 'opportunity_stage', 'source_stage'),
+        ] -%}
+            {%- do columns.append(('stg_' ~ system ~ '__' ~ model_name, vocabulary, column, system)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- do columns.append(('stg_salesforce__campaigns', 'channel', 'source_channel', 'salesforce')) -%}
+    {{ return(columns) }}
 {%- endmacro %}

@@ -9,15 +9,15 @@ funnel_steps as (
 ),
 
 activities as (
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('int_crm_activities_unioned') }}
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm_opportunities_unioned') }}
 ),
 
 opportunity_stage_history as (
-    select * from {{ ref('stg_crm__opportunity_stage_history') }}
+    select * from {{ ref('int_crm_opportunity_stage_history_unioned') }}
 ),
 
 leads_in_funnels as (

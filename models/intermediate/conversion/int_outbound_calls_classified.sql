@@ -1,7 +1,7 @@
 with
 
 activities as (
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('int_crm_activities_unioned') }}
 ),
 
 funnel_steps as (

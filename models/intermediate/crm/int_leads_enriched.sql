@@ -1,15 +1,15 @@
 with
 
 leads as (
-    select * from {{ ref('stg_crm__leads') }}
+    select * from {{ ref('int_crm_leads_unioned') }}
 ),
 
 users as (
-    select * from {{ ref('stg_crm__users') }}
+    select * from {{ ref('int_crm_users_unioned') }}
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_crm_campaigns_unioned') }}
 ),
 
 leads_with_owner_and_campaign as (
@@ -33,6 +33,7 @@ final as (
         owner_user_id,
 
         -- strings
+        source_system,
         coalesce(campaign_name, 'unknown') as campaign_name,
         source_channel,
         channel,

@@ -5,7 +5,7 @@ outbound_calls as (
 ),
 
 users as (
-    select * from {{ ref('stg_crm__users') }}
+    select * from {{ ref('int_crm_users_unioned') }}
 ),
 
 calls_with_caller_team as (

@@ -1,7 +1,7 @@
 with
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm_opportunities_unioned') }}
 ),
 
 leads as (

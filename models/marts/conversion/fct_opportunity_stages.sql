@@ -1,7 +1,7 @@
 with
 
 stage_history as (
-    select * from {{ ref('stg_crm__opportunity_stage_history') }}
+    select * from {{ ref('int_crm_opportunity_stage_history_unioned') }}
 ),
 
 opportunity_stages as (
