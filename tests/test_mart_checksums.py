@@ -73,6 +73,12 @@ def test_a_checksum_changes_with_any_row_or_value(two_tables, change):
     assert two_tables(change)["checksum"] != two_tables.original["checksum"]
 
 
+def test_the_columns_naming_the_run_are_not_content(two_tables):
+    with_run = two_tables("alter table m.u add column run_id varchar default 'run-1'")
+    assert two_tables("update m.u set run_id = 'run-2'")["checksum"] == with_run["checksum"]
+    assert with_run["columns"].endswith("run_id varchar")
+
+
 def test_a_change_of_columns_or_rows_is_named(two_tables):
     stored = {"m.t": two_tables.original, "m.gone": two_tables.original}
     actual = {"m.t": two_tables("alter table m.u add column extra integer"), "m.new": two_tables.original}
