@@ -167,6 +167,11 @@ NON_DEFAULT = {
     "max_attendee_no_buy_share": "0.9",
     "lapsed_after_days": "60",
     "attribution_half_life_days": "3",
+    "clv_time_unit": "weeks",
+    "clv_horizon_days": "180",
+    "clv_annual_discount_rate": "0.05",
+    "clv_min_repeat_customers": "50",
+    "clv_drift_tolerance": "3",
 }
 
 
