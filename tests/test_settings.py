@@ -172,6 +172,7 @@ NON_DEFAULT = {
     "clv_annual_discount_rate": "0.05",
     "clv_min_repeat_customers": "50",
     "clv_drift_tolerance": "3",
+    "salesforce_event_outcome_field": "Meeting_Result__c",
 }
 
 
