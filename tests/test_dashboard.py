@@ -304,6 +304,8 @@ def test_dashboard_in_a_real_browser(published, tmp_path):
                 page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
                 page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
                 page.set_default_timeout(30_000)
+                # expect() has its own 5 s default: a fresh clone's first page compiles and imports cold
+                expect.set_options(timeout=30_000)
                 page.goto(url)
 
                 def metric_value(label: str):
