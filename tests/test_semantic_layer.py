@@ -32,7 +32,7 @@ from funnel.contract import PROJECT_ROOT
 pytestmark = pytest.mark.dbt
 
 # the project files dbt reads; target/ and logs/ stay the shadow project's own
-PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+PROJECT_FILES = ("dbt_project.yml", ".dbtignore", "models", "macros", "seeds", "tests")
 # int_store_days_aggregated's business dates: var warehouse_timezone's default
 BUSINESS_TIME_ZONE = ZoneInfo("Europe/Budapest")
 MONTHLY_METRICS = (
