@@ -26,10 +26,11 @@
     - any other single leading '0' is a national trunk prefix: the default country code replaces it;
     - a 9-digit number is a national number without its prefix: it gets the default country code;
     - anything else already starts with its country code.
-    Null when fewer than 8 digits are left: too short to be a phone number.
+    Null when fewer than 8 digits are left: too short to be a phone number. The default country is
+    `country_code`, else the setting phone_default_country_code.
 -#}
-{% macro normalize_phone(column) -%}
-    {%- set country_code = setting('phone_default_country_code', 'code') -%}
+{% macro normalize_phone(column, country_code=none) -%}
+    {%- set country_code = country_code or setting('phone_default_country_code', 'code') -%}
     {%- set country_prefix = "'" ~ country_code ~ "'" -%}
     {%- set digits = replace_pattern(column, '[^0-9]', '') -%}
     {%- set from_second_digit = 'substr(' ~ digits ~ ', 2)' -%}

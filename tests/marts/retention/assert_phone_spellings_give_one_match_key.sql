@@ -1,7 +1,8 @@
 -- Loyalty customers are matched to CRM leads on phone_hash, which both staging models compute as
 -- hash_pii(normalize_phone(phone)). The same number written the ways people (and both systems)
 -- write it must give one match key, else a customer silently stays unmatched (a "walk-in").
--- Fails with each spelling whose key differs from the first spelling of its number.
+-- Fails with each spelling whose key differs from the first spelling of its number. The spellings are
+-- Hungarian, so the country code is 36 here whatever phone_default_country_code says.
 
 with
 
@@ -31,7 +32,7 @@ match_keys as (
     select
         phone_number,
         spelling,
-        {{ hash_pii(normalize_phone('spelling')) }} as match_key
+        {{ hash_pii(normalize_phone('spelling', '36')) }} as match_key
     from spellings
 ),
 
