@@ -353,21 +353,28 @@ def status(warehouse: WarehouseOption = None, runs: Annotated[int, typer.Option(
         console.print(f"  tables: {len(now.tables)}, rows: {sum(now.tables.values()):,}")
         kept = [p.id for p in publish.history(settings)]
         console.print(f"  kept for rollback: {', '.join(kept)}")
-    table = Table(title="last runs")
-    for column in ("run", "stage", "status", "seconds", "rows", "detail"):
-        table.add_column(column)
-    for run_info in runlog.recent_runs(settings, runs):
+    recent = runlog.recent_runs(settings, runs)
+    console.print(f"last {len(recent)} run(s), newest first" if recent else "no runs recorded yet")
+    for run_info in recent:
+        # one table per run: a narrow terminal folds the detail, never a stage's name, status or number
+        table = Table(title=f"run {run_info['run_id']}", title_justify="left")
+        for column in ("stage", "status", "seconds", "rows"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("detail", overflow="fold")
         for stage in run_info["stages"]:
             seconds = f"{stage['duration_seconds']:.1f}" if stage["duration_seconds"] is not None else ""
             table.add_row(
-                run_info["run_id"],
                 stage["stage"],
                 stage["status"],
                 seconds,
                 "" if stage["rows"] is None else f"{stage['rows']:,}",
-                (stage["detail"] or "")[:80],
+                _clipped(stage["detail"] or "", 300),
             )
-    console.print(table)
+        console.print(table)
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @app.command()

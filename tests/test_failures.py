@@ -155,3 +155,22 @@ def test_status_reads_the_run_log_without_the_database(tmp_path):
     assert not settings.db_path.exists()
     assert runlog.recent_runs(settings)[0]["stages"][0]["status"] == "failed"
     shutil.rmtree(settings.warehouse_dir)
+
+
+def test_status_on_a_narrow_terminal_keeps_every_stage_name_and_the_whole_reason(tmp_path):
+    settings = config.Settings(tmp_path / "warehouse", "Europe/Budapest", "1GB")
+    for stage in ("load", "validate_raw", "dbt_build", "validate_marts", "publish"):
+        runlog.record(settings, runlog.StageRecord("r1", stage, "success", rows_affected=1_234_567))
+    reason = "nothing new: publication 20261130T203348358435Z already holds every batch up to 2026-10-31"
+    runlog.record_outcome(settings, "nothing_new", reason)
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run(
+        [FUNNEL, "status", "--warehouse", str(settings.warehouse_dir)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    for stage in ("validate_raw", "dbt_build", "validate_marts", "nothing_new", "1,234,567"):
+        assert stage in done.stdout
+    # the reason, folded over lines, is all there
+    cells = [line.split("│")[-2].strip() for line in done.stdout.splitlines() if line.count("│") >= 6]
+    assert reason.replace(" ", "") in "".join(cells).replace(" ", "")

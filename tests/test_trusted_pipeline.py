@@ -2,8 +2,9 @@
 
 One warehouse goes through: a first publication; a bad batch that the raw audit blocks while a
 reader keeps reading; a run killed while dbt builds; a recovering run that publishes while a reader
-holds the old file open; a re-run that gives identical marts while a second run is refused; and a
-rollback. Each step checks the published database, which is what analysts and BI read.
+holds the old file open; a re-run that has nothing new; a rebuild from scratch that gives identical
+marts while a second run is refused; and a rollback. Each step checks the published database, which
+is what analysts and BI read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import mart_checksums
 import pytest
 
 from funnel import demo, generate, publish
@@ -154,12 +156,21 @@ def test_4_the_next_run_recovers_and_publishes_while_a_reader_holds_the_old_file
     reader.close()
     world["second"] = second
     world["second_marts"] = _mart_snapshot(publish.published_db(world["settings"]))
+    world["second_checksums"] = mart_checksums.mart_checksums(publish.published_db(world["settings"]))
     assert world["second_marts"] != world["first_marts"]
 
 
 def test_5_a_rerun_gives_identical_marts_and_a_concurrent_run_is_refused(world):
+    # a plain re-run has nothing new: it says so in seconds and publishes nothing
+    done = _funnel("run", "--extracts", str(world["extracts"]), warehouse=world["warehouse"], timeout=120)
+    assert done.returncode == 0 and "nothing new" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    assert publish.current(world["settings"]).id == world["second"].id
+    # a forced rebuild from scratch gives the same marts, and holds the warehouse while it runs
     env = {**os.environ, "FUNNEL_WAREHOUSE": str(world["warehouse"])}
-    command = [str(Path(sys.executable).with_name("funnel")), "run", "--extracts", str(world["extracts"])]
+    command = [
+        str(Path(sys.executable).with_name("funnel")),
+        *("run", "--extracts", str(world["extracts"]), "--full-refresh"),
+    ]
     first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(20)  # past Prefect's start-up: the first run holds the lock by now
     second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=900)
@@ -170,7 +181,9 @@ def test_5_a_rerun_gives_identical_marts_and_a_concurrent_run_is_refused(world):
     assert "another run holds the warehouse" in second.stderr
     third = publish.current(world["settings"])
     assert third.id != world["second"].id
-    assert _mart_snapshot(publish.published_db(world["settings"])) == world["second_marts"]
+    # the same content, less which run made a row and the last bits of summed doubles (see mart_checksums)
+    rebuilt = mart_checksums.mart_checksums(publish.published_db(world["settings"]))
+    assert not mart_checksums.differences(world["second_checksums"], rebuilt)
 
 
 def test_6_rollback_restores_the_previous_publication(world):
