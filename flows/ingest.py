@@ -66,9 +66,12 @@ def load_batches(
     todo = find_batches(extracts, settings, batches, force)
     print(f"{len(todo)} batch(es) to load from {extracts}")
     results = []
-    for number, batch_dir in enumerate(todo, start=1):
-        results.append(load_batch(batch_dir, settings, force))
-        print(f"loaded {number}/{len(todo)}: {Path(batch_dir).name}")
+    if not todo:
+        return results
+    with warehouse.held_for_loading(settings):
+        for number, batch_dir in enumerate(todo, start=1):
+            results.append(load_batch(batch_dir, settings, force))
+            print(f"loaded {number}/{len(todo)}: {Path(batch_dir).name}")
     return results
 
 

@@ -208,28 +208,30 @@ def _problems(con: duckdb.DuckDBPyConnection, entity: contract.Entity, source: _
                 f"when {value} is null then {{'col': '{column.name}', 'kind': 'missing_required', "
                 f"'msg': 'column {column.name}: a value is required, found it empty'}}"
             )
-    found: list[tuple] = []
-    if checks:
-        found = con.execute(
-            f"select row_id, line, problem.col, problem.kind, problem.msg from ("
-            f"select {source.row_id} as row_id, {source.line_sql} as line, case {' '.join(checks)} end as problem "
-            f"from {source.relation} where {source.where}) where problem is not null"
-        ).fetchall()
-    bad = {row[0] for row in found}
     keys = ", ".join(f"{source.values[k]} as k{i}" for i, k in enumerate(entity.primary_key))
     names = ", ".join(f"k{i}" for i in range(len(entity.primary_key)))
+    problem = f"case {' '.join(checks)} end" if checks else "null"
     records = (
-        f"select {source.row_id} as row_id, {source.line_sql} as line, {keys} "
+        f"select {source.row_id} as row_id, {source.line_sql} as line, {keys}, {problem} as problem "
         f"from {source.relation} where {source.where}"
     )
-    # Finding the repeated keys is one aggregate; listing their records is paid only when there are some.
-    if con.execute(f"select 1 from ({records}) group by {names} having count(*) > 1 limit 1").fetchone():
+    # One scan says whether anything is wrong (most files are clean); the records are listed only then.
+    # A null key is not distinct from nothing: it sends the file to the listing, which decides.
+    any_bad, any_repeated = con.execute(
+        f"select count(problem) > 0, count(*) > count(distinct ({names})) from ({records})"
+    ).fetchone()
+    found: list[tuple] = []
+    if any_bad:
+        found = con.execute(
+            f"select row_id, line, problem.col, problem.kind, problem.msg from ({records}) where problem is not null"
+        ).fetchall()
+    bad = {row[0] for row in found}
+    repeated = []
+    if any_repeated:
         repeated = con.execute(
             f"select list(row_id order by line), list(line order by line) from ({records}) "
             f"group by {names} having count(*) > 1"
         ).fetchall()
-    else:
-        repeated = []
     key_text = ", ".join(entity.primary_key)
     for row_ids, lines in repeated:
         sound = [(row_id, line) for row_id, line in zip(row_ids, lines, strict=True) if row_id not in bad]
