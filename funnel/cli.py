@@ -130,8 +130,19 @@ def generate(
     daily_tail: Annotated[
         int, typer.Option(min=0, help="The last N days as one batch each: daily deliveries continuing the rest.")
     ] = 0,
+    crm: Annotated[
+        str,
+        typer.Option(
+            help="Shape of the CRM part: generic (the extract contract's crm/ folder), or a CRM's own export: "
+            "salesforce, hubspot or bitrix24 (clean CSV only). Point of sale and marketing stay generic."
+        ),
+    ] = "generic",
 ) -> None:
-    """Write demo or benchmark extracts in the contract's layout, deterministic for a given seed."""
+    """Write demo or benchmark extracts in the contract's layout, deterministic for a given seed.
+
+    With --crm salesforce|hubspot|bitrix24 the CRM part of each batch is written as that CRM exports it
+    (its file names, headers, ids, time formats and values), for the warehouse's CRM adapters.
+    """
     from funnel import generate as generator
 
     if fmt not in ("csv", "parquet"):
@@ -158,6 +169,7 @@ def generate(
                 fmt=fmt,
                 progress=tick,
                 daily_tail=daily_tail,
+                crm=crm,
             )
         except (FileExistsError, ValueError) as exc:
             _fail(str(exc))

@@ -17,11 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "crm"))
 
-from build_callcentre_salesforce import (  # noqa: E402
-    EXPECTED_STEP_COUNTS,
-    build_callcentre_salesforce,
-    salesforce_id18,
-)
+from build_callcentre_salesforce import EXPECTED_STEP_COUNTS, build_callcentre_salesforce  # noqa: E402
+
+from funnel.generate.dialects import salesforce_id18  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 

@@ -27,10 +27,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from funnel import contract
+from funnel.generate.dialects import DIALECTS, DialectOutbox, dialect
 from funnel.generate.dirt import DIRTY_KINDS, DirtyRun
 from funnel.generate.leads import LeadIntake
 from funnel.generate.marketing import Marketing
@@ -40,10 +41,20 @@ from funnel.generate.touches import CampaignTouches
 from funnel.generate.world import World
 from funnel.generate.writers import FORMATS, BatchWriter, Outbox, plan_batches
 
-__all__ = ["DIRTY_KINDS", "FORMATS", "MAX_DIRTY_RATE", "GenerateSummary", "OutputNotEmptyError", "generate"]
+__all__ = [
+    "CRM_SHAPES",
+    "DIRTY_KINDS",
+    "FORMATS",
+    "MAX_DIRTY_RATE",
+    "GenerateSummary",
+    "OutputNotEmptyError",
+    "generate",
+]
 
 
 MAX_DIRTY_RATE = 0.5
+# The generic extract contract, or a CRM's own export shape (funnel/generate/dialects.py).
+CRM_SHAPES = ("generic", *DIALECTS)
 
 
 class OutputNotEmptyError(FileExistsError):
@@ -60,8 +71,12 @@ class GenerateSummary:
     dirty: dict[str, int]  # kind -> malformed rows written (all kinds present, 0 when not dirty)
 
 
-def _check_arguments(days: int, scale: float, dirty_rate: float, batch_days: int, fmt: str) -> None:
+def _check_arguments(days: int, scale: float, dirty_rate: float, batch_days: int, fmt: str, crm: str) -> None:
     """Refuse arguments that cannot make a run, before anything is written."""
+    if crm not in CRM_SHAPES:
+        raise ValueError(f"crm must be one of {', '.join(CRM_SHAPES)}, got {crm!r}")
+    if crm != "generic" and (fmt != "csv" or dirty_rate > 0):
+        raise ValueError(f"the {crm} export shape is written as clean CSV only (no --format parquet, no --dirty)")
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     if not scale > 0:
@@ -96,13 +111,16 @@ def generate(
     fmt: str = "csv",
     progress: Callable[[str, int, int], None] | None = None,
     daily_tail: int = 0,
+    crm: str = "generic",
 ) -> GenerateSummary:
     """Write `days` days of extracts ending on `end_date` into `out`, one folder per `batch_days`.
 
     `daily_tail` makes the last days one batch each: loading all but the last gives a warehouse,
     and the last is then the next day's delivery, continuing the same simulated business.
+    `crm` writes the CRM part in a CRM's own export shape (`salesforce`, `hubspot`, `bitrix24`)
+    instead of the generic contract's `crm/` folder; point of sale and marketing are the same.
     """
-    _check_arguments(days, scale, dirty_rate, batch_days, fmt)
+    _check_arguments(days, scale, dirty_rate, batch_days, fmt, crm)
     if not 0 <= daily_tail < days:
         raise ValueError(f"daily_tail must be from 0 to days - 1 ({days - 1}), got {daily_tail}")
     out = Path(out)
@@ -114,7 +132,8 @@ def generate(
     dirty = DirtyRun(dirty_rate, seed, fmt) if dirty_rate > 0 else None
 
     world = World(seed, scale, start, end_date)
-    outbox = Outbox(batches, entities)
+    shape = dialect(crm, datetime.combine(start, time(6))) if crm != "generic" else None
+    outbox = Outbox(batches, entities) if shape is None else DialectOutbox(batches, entities, shape)
     world.emit(outbox)
     people = People()
     pos_signups: dict[date, list[tuple]] = {}
@@ -124,11 +143,12 @@ def generate(
     pos = Pos(seed, world, outbox, people, pos_signups)
     marketing = Marketing(seed, world, spend_events)
 
-    totals = dict.fromkeys(entities, 0)
+    systems = ("crm" if shape is None else shape.system, "pos", "marketing")
+    totals = dict.fromkeys((key for key, entity in entities.items() if entity.system in systems), 0)
     for index, batch in enumerate(batches):
         if dirty is not None:
             dirty.final = index == len(batches) - 1
-        writer = BatchWriter(out, batch, fmt, dirty)
+        writer = BatchWriter(out, batch, fmt, dirty, shape.headers if shape else None)
         if index == 0:
             pos.loyalty.seed_customers(writer)
         for d in batch.days():

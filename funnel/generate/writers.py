@@ -93,12 +93,12 @@ class Outbox:
 class _CsvSink:
     """One CSV file: header, clean rows, and malformed rows after them when dirty."""
 
-    def __init__(self, path: Path, entity: contract.Entity, dirt: Dirt | None):
+    def __init__(self, path: Path, entity: contract.Entity, dirt: Dirt | None, header: Sequence[str] | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("wb")
         self._buf = io.StringIO()
         self._writer = csv.writer(self._buf, lineterminator="\n")
-        self._writer.writerow(entity.column_names)
+        self._writer.writerow(header or entity.column_names)
         self._dirt = dirt
         self._marked = False
         self._pending = 0
@@ -202,8 +202,17 @@ def _arrow_type(pa, data_type: str):
 class BatchWriter:
     """Writes one batch into a hidden folder and renames it into place when complete."""
 
-    def __init__(self, out: Path, batch: Batch, fmt: str, dirty: DirtyRun | None):
+    def __init__(
+        self,
+        out: Path,
+        batch: Batch,
+        fmt: str,
+        dirty: DirtyRun | None,
+        headers: dict[str, Sequence[str]] | None = None,
+    ):
+        """`headers`: a vendor's own header per entity (CSV only), whose rows come in that order."""
         self.batch, self.fmt, self.dirty = batch, fmt, dirty
+        self.headers = headers or {}
         self.final_dir = out / batch.batch_id
         self.dir = out / f".{batch.batch_id}.partial"
         self.dir.mkdir(parents=True)
@@ -220,8 +229,9 @@ class BatchWriter:
         entity = self.entities[key]
         relative = f"{key}.{self.fmt}"
         dirt = self.dirty.for_file(f"{self.batch.batch_id}/{relative}", entity) if self.dirty else None
-        sink_class = _CsvSink if self.fmt == "csv" else _ParquetSink
-        return sink_class(self.dir / relative, entity, dirt)
+        if self.fmt == "csv":
+            return _CsvSink(self.dir / relative, entity, dirt, self.headers.get(key))
+        return _ParquetSink(self.dir / relative, entity, dirt)
 
     def close(self) -> dict[str, int]:
         counts = {key: self._sinks[key].close() for key in self.entities if key in self._sinks}

@@ -16,22 +16,25 @@ members_latest as (
     {{ deduplicate_to_latest('campaign_members', ['id'], 'coalesce(systemmodstamp, createddate)') }}
 ),
 
--- a lead's campaign is the one it joined first
+-- a lead's campaign is the one it joined first, by the time the lead was created: a campaign it joined
+-- later (a newsletter, an invitation) touched it but did not bring it in
 first_memberships as (
     select
         lead_id,
         campaign_id
     from (
         select
-            {{ salesforce_id('leadid') }} as lead_id,
-            {{ salesforce_id('campaignid') }} as campaign_id,
+            leads.lead_id,
+            {{ salesforce_id('members_latest.campaignid') }} as campaign_id,
             row_number() over (
-                partition by {{ salesforce_id('leadid') }}
-                order by createddate, id
+                partition by leads.lead_id
+                order by members_latest.createddate, members_latest.id
             ) as membership_rank
         from members_latest
-        where not coalesce(isdeleted, false)
-            and nullif(trim(leadid), '') is not null
+        inner join leads
+            on {{ salesforce_id('members_latest.leadid') }} = leads.lead_id
+        where not coalesce(members_latest.isdeleted, false)
+            and members_latest.createddate <= leads.created_at
     ) as memberships_ranked
     where membership_rank = 1
 ),
