@@ -5,15 +5,11 @@ leads as (
 ),
 
 campaign_members as (
-    select * from {{ source('salesforce', 'CampaignMember') }}
+    select * from {{ ref('base_salesforce__campaign_members') }}
 ),
 
 campaigns as (
     select * from {{ ref('base_salesforce__campaigns') }}
-),
-
-members_latest as (
-    {{ deduplicate_to_latest('campaign_members', ['id'], 'coalesce(systemmodstamp, createddate)') }}
 ),
 
 -- a lead's campaign is the one it joined first
@@ -23,15 +19,14 @@ first_memberships as (
         campaign_id
     from (
         select
-            {{ salesforce_id('leadid') }} as lead_id,
-            {{ salesforce_id('campaignid') }} as campaign_id,
+            lead_id,
+            campaign_id,
             row_number() over (
-                partition by {{ salesforce_id('leadid') }}
-                order by createddate, id
+                partition by lead_id
+                order by created_at, campaign_member_id
             ) as membership_rank
-        from members_latest
-        where not coalesce(isdeleted, false)
-            and nullif(trim(leadid), '') is not null
+        from campaign_members
+        where lead_id is not null
     ) as memberships_ranked
     where membership_rank = 1
 ),
