@@ -123,6 +123,7 @@
             ('opportunities', 'opportunity_stage', 'source_stage'),
             ('opportunities', 'lost_reason', 'source_lost_reason'),
             ('opportunity_stage_history', 'opportunity_stage', 'source_stage'),
+            ('campaign_members', 'touch_type', 'source_touch_type'),
         ] -%}
             {%- do columns.append(('stg_' ~ system ~ '__' ~ model_name, vocabulary, column, system)) -%}
         {%- endfor -%}

@@ -9,7 +9,7 @@ spend as (
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_crm_campaigns_unioned') }}
 ),
 
 -- spend is the same under every model and for both conversion types: repeat it beside each

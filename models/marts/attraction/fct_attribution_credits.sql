@@ -7,11 +7,11 @@ conversions as (
 ),
 
 touches as (
-    select * from {{ ref('stg_crm__campaign_members') }}
+    select * from {{ ref('int_crm_campaign_members_unioned') }}
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_crm_campaigns_unioned') }}
 ),
 
 -- a touch counts only when it earns credit and happened at or before the conversion

@@ -1,11 +1,7 @@
 with
 
-source as (
-    select * from {{ source('hubspot', 'contacts') }}
-),
-
 latest_versions as (
-    {{ deduplicate_to_latest('source', ['trim(hs_object_id)'], 'coalesce(lastmodifieddate, createdate)') }}
+    select * from {{ ref('base_hubspot__contacts') }}
 ),
 
 contacts as (
@@ -36,7 +32,6 @@ contacts as (
         -- lineage
         _batch_id as source_batch_id
     from latest_versions
-    where not coalesce(archived, false)
 ),
 
 -- the source a salesperson recorded, else the analytics drill-down when the seed knows it, else the analytics source

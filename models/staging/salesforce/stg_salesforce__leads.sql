@@ -5,15 +5,11 @@ leads as (
 ),
 
 campaign_members as (
-    select * from {{ source('salesforce', 'CampaignMember') }}
+    select * from {{ ref('base_salesforce__campaign_members') }}
 ),
 
 campaigns as (
     select * from {{ ref('base_salesforce__campaigns') }}
-),
-
-members_latest as (
-    {{ deduplicate_to_latest('campaign_members', ['id'], 'coalesce(systemmodstamp, createddate)') }}
 ),
 
 -- a lead's campaign is the one it joined first, by the time the lead was created: a campaign it joined
@@ -25,16 +21,15 @@ first_memberships as (
     from (
         select
             leads.lead_id,
-            {{ salesforce_id('members_latest.campaignid') }} as campaign_id,
+            campaign_members.campaign_id,
             row_number() over (
                 partition by leads.lead_id
-                order by members_latest.createddate, members_latest.id
+                order by campaign_members.created_at, campaign_members.campaign_member_id
             ) as membership_rank
-        from members_latest
+        from campaign_members
         inner join leads
-            on {{ salesforce_id('members_latest.leadid') }} = leads.lead_id
-        where not coalesce(members_latest.isdeleted, false)
-            and members_latest.createddate <= leads.created_at
+            on campaign_members.lead_id = leads.lead_id
+        where campaign_members.created_at <= leads.created_at
     ) as memberships_ranked
     where membership_rank = 1
 ),
