@@ -28,8 +28,7 @@ def find_batches(extracts: str, settings: config.Settings, selection: list[str] 
 def load_batch(batch_dir: str, settings: config.Settings, force: bool) -> loader.BatchResult:
     """Load one batch in one transaction and log its row counts."""
     logger = get_run_logger()
-    with warehouse.connect(settings) as con:
-        warehouse.ensure_raw_schema(con)
+    with warehouse.connect(settings) as con:  # the raw schema was ensured when the stage began
         result = loader.load_batch(
             con, Path(batch_dir), timezone=settings.timezone, force=force, workdir=settings.temp_dir
         )
@@ -68,7 +67,8 @@ def load_batches(
     results = []
     if not todo:
         return results
-    with warehouse.held_for_loading(settings):
+    with warehouse.held_for_loading(settings) as held:
+        warehouse.ensure_raw_schema(held)
         for number, batch_dir in enumerate(todo, start=1):
             results.append(load_batch(batch_dir, settings, force))
             print(f"loaded {number}/{len(todo)}: {Path(batch_dir).name}")
