@@ -3,6 +3,7 @@
     make bench                          scales 1 and 10 (a year each)
     make bench ARGS="--scales 1,10,100" scale 100 as well (hours)
     make bench ARGS="--scales 0.1"      a quick look
+    make bench ARGS="--load-only --scales 10"   only the load against the bare read (benchmarks/load.md)
 
 For each scale, one run of this script:
 1. generates a year of extracts with a one-day tail (the last day is its own batch);
@@ -39,6 +40,7 @@ from funnel import settings as config
 from funnel.project import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results.md"
+LOAD_RESULTS = PROJECT_ROOT / "benchmarks" / "load.md"
 END = date(2026, 10, 31)
 
 
@@ -210,6 +212,58 @@ def run_scale(scale: float, days: int, work: Path) -> dict:
     return result
 
 
+def _timed_load(extracts: Path, warehouse: Path) -> float:
+    """The load stage's own code (`flows.ingest.load_batches`) in a Prefect flow, timed inside the flow
+    as the pipeline's run log times it (Prefect's start-up is not the load's)."""
+    from prefect import flow
+
+    from flows.ingest import load_batches
+
+    settings = config.load(warehouse)
+
+    @flow(name="bench-load")
+    def timed() -> float:
+        started = time.perf_counter()
+        load_batches(str(extracts), settings)
+        return time.perf_counter() - started
+
+    return timed()
+
+
+def load_scale(scale: float, days: int, work: Path) -> dict:
+    """Only the load against the bare read, side by side: for scales where a whole run takes hours."""
+    extracts = work / f"extracts-{scale}"
+    started = time.perf_counter()
+    summary = generate.generate(extracts, days=days, scale=scale, seed=7, end_date=END)
+    result = {"scale": scale, "rows": sum(summary.rows.values()), "generate_s": time.perf_counter() - started}
+    result["batches"] = sum(1 for p in extracts.iterdir() if p.is_dir())
+    print(f"scale {scale}: bare read of {result['batches']} batches", flush=True)
+    result["bare_load_s"] = bare_load(extracts, work / f"bare-{scale}.duckdb")
+    print(f"scale {scale}: load stage", flush=True)
+    result["load_s"] = _timed_load(extracts, work / f"warehouse-{scale}")
+    return result
+
+
+def render_load(results: list[dict]) -> str:
+    lines = [
+        "# The load stage against DuckDB's bare read",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f'{platform.python_version()}, DuckDB {duckdb.__version__}; `make bench ARGS="--load-only ..."` wrote '
+        "this file. For each scale, a year of batches is read by DuckDB alone (typed `read_csv` into tables, a "
+        "transaction per batch) and then, right after, loaded by the load stage's own code in a Prefect flow.",
+        "",
+        "| scale | rows | batches | bare read s | load stage s | load ÷ bare read |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['scale']} | {r['rows']:,} | {r['batches']} | {r['bare_load_s']:.1f} | {r['load_s']:.1f} "
+            f"| {r['load_s'] / r['bare_load_s']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 STAGES = ("load", "validate_raw", "dbt_build", "clv", "validate_marts", "publish", "report")
 
 
@@ -268,10 +322,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--keep", action="store_true", help="keep the generated data and warehouses")
     parser.add_argument("--workdir", type=Path, help="where to put data (default: a temporary folder)")
+    parser.add_argument(
+        "--load-only", action="store_true", help=f"only the load against the bare read (to {LOAD_RESULTS.name})"
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="funnel-bench-", dir=args.workdir))
     try:
         results = []
+        if args.load_only:
+            for scale in (float(s) for s in args.scales.split(",")):
+                results.append(load_scale(scale, args.days, work))
+                LOAD_RESULTS.write_text(render_load(results), encoding="utf-8")
+                print(json.dumps(results[-1]), flush=True)
+            print(f"wrote {LOAD_RESULTS}")
+            return
         for scale in (float(s) for s in args.scales.split(",")):
             results.append(run_scale(scale, args.days, work))
             RESULTS.write_text(render(results), encoding="utf-8")  # written after each scale: long runs
