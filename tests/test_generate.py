@@ -372,7 +372,8 @@ def test_manifest_lists_every_file_with_its_record_count(small: Path, small_run)
             assert rows == len(read_csv(batch / relative)[1])
             totals[relative.removesuffix(".csv")] += rows
     assert {k: v for k, v in summary.rows.items() if v} == dict(totals)
-    assert set(summary.rows) == set(ENTITIES)
+    # the generic shape counts every entity of the systems it writes (the CRM exports' are not its own)
+    assert set(summary.rows) == {k for k, e in ENTITIES.items() if e.system in ("crm", "pos", "marketing")}
     assert summary.dirty == dict.fromkeys(DIRTY_KINDS, 0)
     assert not (small / "_dirty.json").exists()
 
