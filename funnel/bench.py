@@ -244,13 +244,21 @@ def load_scale(scale: float, days: int, work: Path) -> dict:
     return result
 
 
+def _measured_on() -> str:
+    """When and on what a benchmark file's figures were measured."""
+    return (
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python "
+        f"{platform.python_version()}, DuckDB {duckdb.__version__}"
+    )
+
+
 def render_load(results: list[dict]) -> str:
     lines = [
         "# The load stage against DuckDB's bare read",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, Python "
-        f'{platform.python_version()}, DuckDB {duckdb.__version__}; `make bench ARGS="--load-only ..."` wrote '
-        "this file. For each scale, a year of batches is read by DuckDB alone (typed `read_csv` into tables, a "
+        f'{_measured_on()}; `make bench ARGS="--load-only ..."` wrote this file. '
+        "For each scale, a year of batches is read by DuckDB alone (typed `read_csv` into tables, a "
         "transaction per batch) and then, right after, loaded by the load stage's own code in a Prefect flow.",
         "",
         "| scale | rows | batches | bare read s | load stage s | load ÷ bare read |",
@@ -271,9 +279,7 @@ def render(results: list[dict]) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python "
-        f"{platform.python_version()}, DuckDB {duckdb.__version__}; `make bench` wrote this file. Each scale is a "
+        f"{_measured_on()}; `make bench` wrote this file. Each scale is a "
         "year of simulated business (scale 1 is about a million receipt lines), then one more day.",
         "",
         "## Runs",
